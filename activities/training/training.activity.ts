@@ -1,0 +1,161 @@
+import { Context, log } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
+import * as tf from '@tensorflow/tfjs';
+import { seededRandom, shuffled } from '../../libs/common/random';
+import type { PipelineSpec } from '../../libs/spec/pipeline-spec';
+import { buildDenseModel } from '../../models/mlp';
+import { modelFromFiles, modelToFiles } from '../../models/model-io';
+import type { TrainingProgress } from '../../workflows/contracts';
+import { type ActivityDeps, getJson, putJson, runPrefix } from '../common';
+import { type FeatureSet, loadSplit } from '../features/features.activity';
+
+export type ModelRole = 'candidate' | 'baseline';
+
+export interface TrainInput {
+  run: { workflowId: string; runId: string };
+  spec: PipelineSpec;
+  features: FeatureSet;
+  role: ModelRole;
+}
+
+export interface TrainedModel {
+  role: ModelRole;
+  /** Data-bucket prefix holding the best epoch's `model.json` and `weights.bin`. */
+  prefix: string;
+  backend: string;
+  history: TrainingProgress[];
+  bestEpoch: number;
+  resumedFromEpoch?: number;
+  samplesPerSecond: number;
+}
+
+/** Heartbeat payload: what a retried attempt needs to resume, and what the control plane shows live. */
+interface TrainingHeartbeat {
+  role: ModelRole;
+  epoch: number;
+  epochs: number;
+  checkpointPrefix: string;
+  history: TrainingProgress[];
+}
+
+interface CheckpointState {
+  epoch: number;
+  bestEpoch: number;
+  bestValLoss: number;
+  history: TrainingProgress[];
+}
+
+export function createTrainingActivities(deps: ActivityDeps) {
+  return {
+    /**
+     * Trains the candidate MLP (or the linear/logistic baseline) on the run's features, epoch by
+     * epoch: seeded shuffles, early stopping on validation loss (the best epoch's weights are kept),
+     * a checkpoint per epoch in MinIO and a heartbeat carrying it, so a retried attempt on any
+     * worker resumes from the last saved epoch instead of epoch 0. Cancellation stops it between epochs.
+     */
+    async trainModel({ run, spec, features, role }: TrainInput): Promise<TrainedModel> {
+      const ctx = Context.current();
+      const backend = (await deps.tf()).backend;
+      const t = spec.training;
+      const prefix = `${runPrefix(run)}/models/${role}`;
+      const checkpointPrefix = `${runPrefix(run)}/checkpoints/${role}`;
+      const [train, validation] = await Promise.all([loadSplit(deps, features, 'train'), loadSplit(deps, features, 'validation')]);
+      const model = buildDenseModel({
+        inputDim: features.width,
+        task: spec.model.task,
+        hiddenUnits: role === 'baseline' ? [] : t.hiddenUnits,
+        dropout: role === 'baseline' ? 0 : t.dropout,
+        learningRate: role === 'baseline' ? Math.max(t.learningRate, 0.01) : t.learningRate,
+        seed: t.seed,
+      });
+      let state: CheckpointState = { epoch: 0, bestEpoch: 0, bestValLoss: Infinity, history: [] };
+      const resumed = await resume(deps, model, ctx.info.heartbeatDetails as TrainingHeartbeat | undefined);
+      if (resumed) state = resumed;
+      const resumedFromEpoch = resumed ? resumed.epoch : undefined;
+      if (resumed) log.info('resuming training from checkpoint', { role, epoch: resumed.epoch, attempt: ctx.info.attempt });
+      log.info('training', { role, backend, rows: train.rows, width: features.width, fromEpoch: state.epoch });
+
+      const xTrain = tf.tensor2d(train.x, [train.rows, features.width]);
+      const yTrain = tf.tensor2d(train.y, [train.rows, 1]);
+      const xVal = tf.tensor2d(validation.x, [validation.rows, features.width]);
+      const yVal = tf.tensor2d(validation.y, [validation.rows, 1]);
+      const started = Date.now();
+      let samples = 0;
+      try {
+        for (let epoch = state.epoch + 1; epoch <= t.epochs; epoch++) {
+          if (ctx.cancellationSignal.aborted) throw new CancelledFailure('training cancelled');
+          const order = tf.tensor1d(shuffled(range(train.rows), seededRandom(t.seed * 7919 + epoch)), 'int32');
+          const [xs, ys] = [tf.gather(xTrain, order), tf.gather(yTrain, order)];
+          const h = await model.fit(xs, ys, { epochs: 1, batchSize: t.batchSize, shuffle: false, validationData: [xVal, yVal], verbose: 0 });
+          tf.dispose([order, xs, ys]);
+          samples += train.rows;
+          const point: TrainingProgress = {
+            model: role,
+            epoch,
+            epochs: t.epochs,
+            loss: h.history.loss[0] as number,
+            valLoss: h.history.val_loss[0] as number,
+            ...(resumedFromEpoch !== undefined ? { resumedFromEpoch } : {}),
+          };
+          state.history.push(point);
+          state.epoch = epoch;
+          if (point.valLoss < state.bestValLoss) {
+            state.bestValLoss = point.valLoss;
+            state.bestEpoch = epoch;
+            await saveModel(deps, `${checkpointPrefix}/best`, model);
+          }
+          // Weights first, then the state that points at them: a crash in between leaves the previous pair valid.
+          await saveModel(deps, `${checkpointPrefix}/epoch-${epoch}`, model);
+          await putJson(deps.data, `${checkpointPrefix}/state.json`, state);
+          await deps.data.remove([`${checkpointPrefix}/epoch-${epoch - 2}/model.json`, `${checkpointPrefix}/epoch-${epoch - 2}/weights.bin`]);
+          ctx.heartbeat({ role, epoch, epochs: t.epochs, checkpointPrefix, history: state.history } satisfies TrainingHeartbeat);
+          if (epoch - state.bestEpoch >= t.earlyStoppingPatience) {
+            log.info('early stopping', { role, epoch, bestEpoch: state.bestEpoch });
+            break;
+          }
+        }
+      } finally {
+        tf.dispose([xTrain, yTrain, xVal, yVal]);
+        model.dispose();
+      }
+      // The registered model is the best epoch's, not the last one's.
+      for (const name of ['model.json', 'weights.bin']) {
+        await deps.data.put(`${prefix}/${name}`, await deps.data.get(`${checkpointPrefix}/best/${name}`));
+      }
+      const seconds = (Date.now() - started) / 1000;
+      return {
+        role,
+        prefix,
+        backend,
+        history: state.history,
+        bestEpoch: state.bestEpoch,
+        resumedFromEpoch,
+        samplesPerSecond: seconds > 0 ? Math.round(samples / seconds) : 0,
+      };
+    },
+  };
+}
+
+async function resume(deps: ActivityDeps, model: tf.LayersModel, hb: TrainingHeartbeat | undefined): Promise<CheckpointState | undefined> {
+  if (!hb?.checkpointPrefix) return undefined;
+  const state = await getJson<CheckpointState>(deps.data, `${hb.checkpointPrefix}/state.json`);
+  const saved = await loadModel(deps, `${hb.checkpointPrefix}/epoch-${state.epoch}`);
+  model.setWeights(saved.getWeights());
+  saved.dispose();
+  return state;
+}
+
+async function saveModel(deps: ActivityDeps, prefix: string, model: tf.LayersModel): Promise<void> {
+  const files = await modelToFiles(model);
+  await deps.data.put(`${prefix}/model.json`, files['model.json'], { contentType: 'application/json' });
+  await deps.data.put(`${prefix}/weights.bin`, files['weights.bin']);
+}
+
+export async function loadModel(deps: ActivityDeps, prefix: string): Promise<tf.LayersModel> {
+  const [json, weights] = await Promise.all([deps.data.get(`${prefix}/model.json`), deps.data.get(`${prefix}/weights.bin`)]);
+  return modelFromFiles({ 'model.json': json, 'weights.bin': weights });
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}

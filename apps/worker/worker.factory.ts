@@ -1,0 +1,48 @@
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import type { ActivityDeps } from '../../activities/common';
+import type { AppConfig } from '../../libs/config/config';
+import { ModelRegistry } from '../../libs/registry/model-registry';
+import { MinioObjectStore, createMinioClient, ensureBucket } from '../../libs/storage/minio-object-store';
+import { type TfBackendInfo, initTfBackend } from '../../models/tf-backend';
+
+/** Builds the activities' dependencies from configuration and makes sure both buckets exist. */
+export async function createActivityDeps(config: AppConfig): Promise<ActivityDeps> {
+  const client = createMinioClient(config.minio);
+  await ensureBucket(client, config.buckets.data, config.minio.region);
+  await ensureBucket(client, config.buckets.registry, config.minio.region);
+  return {
+    data: new MinioObjectStore(client, config.buckets.data),
+    bucket: (name) => new MinioObjectStore(client, name),
+    registry: new ModelRegistry(new MinioObjectStore(client, config.buckets.registry)),
+    tf: () => initTfBackend(config.tfBackend),
+  };
+}
+
+/**
+ * The workers of one process: `mlops-cpu` runs the pipeline workflow and every activity;
+ * when the TF.js backend has a GPU, a second worker serves training on `mlops-gpu`.
+ * Nothing here assumes one process: run as many replicas per queue as needed.
+ */
+export async function createWorkers(
+  config: AppConfig,
+  connection: NativeConnection,
+  overrides: Partial<WorkerOptions> = {},
+): Promise<{ workers: Worker[]; backend: TfBackendInfo }> {
+  const deps = await createActivityDeps(config);
+  const backend = await deps.tf();
+  const activities = createActivities(deps);
+  const common = { connection, namespace: config.temporal.namespace, activities };
+  const workers = [
+    await Worker.create({
+      ...common,
+      taskQueue: config.taskQueues.cpu,
+      workflowsPath: require.resolve('../../workflows'),
+      ...overrides,
+    }),
+  ];
+  if (backend.gpu) {
+    workers.push(await Worker.create({ ...common, taskQueue: config.taskQueues.gpu, maxConcurrentActivityTaskExecutions: 1 }));
+  }
+  return { workers, backend };
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/**
+ * The one typed view of the environment. Nothing else in the project reads `process.env`
+ * (apart from the CLI's own flags): build it once at start-up and inject it.
+ */
+const EnvSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TLS: z.enum(['true', 'false']).default('false'),
+  MINIO_ENDPOINT: z.string().url().default('http://127.0.0.1:9000'),
+  MINIO_ACCESS_KEY: z.string().min(3, 'MINIO_ACCESS_KEY is required'),
+  MINIO_SECRET_KEY: z.string().min(8, 'MINIO_SECRET_KEY must be at least 8 characters'),
+  MINIO_REGION: z.string().default('us-east-1'),
+  MLOPS_DATA_BUCKET: z.string().default('mlops-data'),
+  MLOPS_REGISTRY_BUCKET: z.string().default('mlops-registry'),
+  MLOPS_TASK_QUEUE_CPU: z.string().default('mlops-cpu'),
+  MLOPS_TASK_QUEUE_GPU: z.string().default('mlops-gpu'),
+  MLOPS_API_PORT: z.coerce.number().int().positive().default(3000),
+  MLOPS_TOKENS_FILE: z.string().default('.mlops/auth/tokens.json'),
+  MLOPS_TF_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  MLOPS_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export interface AppConfig {
+  temporal: { address: string; namespace: string; tls: boolean };
+  minio: { endPoint: string; port: number; useSSL: boolean; accessKey: string; secretKey: string; region: string };
+  buckets: { data: string; registry: string };
+  taskQueues: { cpu: string; gpu: string };
+  api: { port: number; tokensFile: string };
+  tfBackend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** Parses the environment; throws one error listing every missing or malformed variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration (see deploy/local/servers.sh env):\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const url = new URL(e.MINIO_ENDPOINT);
+  const useSSL = url.protocol === 'https:';
+  return {
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, tls: e.TEMPORAL_TLS === 'true' },
+    minio: {
+      endPoint: url.hostname,
+      port: url.port ? Number(url.port) : useSSL ? 443 : 80,
+      useSSL,
+      accessKey: e.MINIO_ACCESS_KEY,
+      secretKey: e.MINIO_SECRET_KEY,
+      region: e.MINIO_REGION,
+    },
+    buckets: { data: e.MLOPS_DATA_BUCKET, registry: e.MLOPS_REGISTRY_BUCKET },
+    taskQueues: { cpu: e.MLOPS_TASK_QUEUE_CPU, gpu: e.MLOPS_TASK_QUEUE_GPU },
+    api: { port: e.MLOPS_API_PORT, tokensFile: e.MLOPS_TOKENS_FILE },
+    tfBackend: e.MLOPS_TF_BACKEND,
+    logLevel: e.MLOPS_LOG_LEVEL,
+  };
+}

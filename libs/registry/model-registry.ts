@@ -1,0 +1,180 @@
+import { ConflictError, IntegrityError, NotFoundError } from '../common/errors';
+import { canonicalJson, sha256 } from '../common/hash';
+import { type ObjectStore, PreconditionFailedError } from '../storage/object-store';
+import type { AliasName, AliasRecord, FileEntry, Manifest } from './types';
+
+const MAX_CAS_ATTEMPTS = 8;
+
+/**
+ * The model registry over one bucket:
+ * `models/<name>/versions/<version>/{files…, manifest.json}` and `models/<name>/aliases/<alias>.json`.
+ *
+ * Artifacts are write-if-absent (immutable); the manifest is written last; aliases move by
+ * compare-and-set on the object's ETag, so concurrent writers never lose an update.
+ */
+export class ModelRegistry {
+  constructor(private readonly store: ObjectStore) {}
+
+  /**
+   * Uploads the files, then the manifest. Idempotent: a retry with the same bytes returns the
+   * existing manifest; different bytes under an existing version are refused.
+   *
+   * @throws IntegrityError when a file or manifest already stored under this version differs.
+   */
+  async registerVersion(
+    manifest: Omit<Manifest, 'files'>,
+    files: Record<string, Buffer>,
+  ): Promise<{ manifest: Manifest; manifestSha256: string }> {
+    const prefix = versionPrefix(manifest.model, manifest.version);
+    const entries: Record<string, FileEntry> = {};
+    for (const [name, bytes] of Object.entries(files)) {
+      entries[name] = { sha256: sha256(bytes), size: bytes.length };
+      await this.putImmutable(`${prefix}/${name}`, bytes, entries[name].sha256);
+    }
+    const full: Manifest = { ...manifest, files: entries };
+    const bytes = Buffer.from(canonicalJson(full));
+    try {
+      await this.store.put(`${prefix}/manifest.json`, bytes, { ifNoneMatch: '*', contentType: 'application/json' });
+      return { manifest: full, manifestSha256: sha256(bytes) };
+    } catch (err) {
+      if (!(err instanceof PreconditionFailedError)) throw err;
+      const existing = await this.store.get(`${prefix}/manifest.json`);
+      const stored = JSON.parse(existing.toString('utf8')) as Manifest;
+      if (canonicalJson(stored.files) !== canonicalJson(entries)) {
+        throw new IntegrityError(`Version ${manifest.model}/${manifest.version} already exists with different files`);
+      }
+      return { manifest: stored, manifestSha256: sha256(existing) };
+    }
+  }
+
+  /** @throws NotFoundError when the version has no manifest (it does not exist for readers). */
+  async getManifest(model: string, version: string): Promise<{ manifest: Manifest; sha256: string }> {
+    const bytes = await this.store.get(`${versionPrefix(model, version)}/manifest.json`).catch((err: unknown) => {
+      if (err instanceof NotFoundError) throw new NotFoundError(`Model version ${model}/${version} not found`);
+      throw err;
+    });
+    return { manifest: JSON.parse(bytes.toString('utf8')) as Manifest, sha256: sha256(bytes) };
+  }
+
+  async getFile(model: string, version: string, name: string): Promise<Buffer> {
+    return this.store.get(`${versionPrefix(model, version)}/${name}`);
+  }
+
+  fileKey(model: string, version: string, name: string): string {
+    return `${versionPrefix(model, version)}/${name}`;
+  }
+
+  /** Stores a decision about a version beside it (`decisions/<kind>.json`); decisions are append-only. */
+  async recordDecision(model: string, version: string, kind: string, decision: unknown): Promise<void> {
+    await this.getManifest(model, version);
+    const key = `${versionPrefix(model, version)}/decisions/${kind}.json`;
+    const bytes = Buffer.from(canonicalJson(decision));
+    try {
+      await this.store.put(key, bytes, { ifNoneMatch: '*', contentType: 'application/json' });
+    } catch (err) {
+      if (!(err instanceof PreconditionFailedError)) throw err;
+      if (sha256(await this.store.get(key)) !== sha256(bytes)) throw new ConflictError(`${model}/${version} already has a different ${kind} decision`);
+    }
+  }
+
+  async getDecision(model: string, version: string, kind: string): Promise<unknown> {
+    const bytes = await this.store.get(`${versionPrefix(model, version)}/decisions/${kind}.json`).catch((err: unknown) => {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    });
+    return bytes ? (JSON.parse(bytes.toString('utf8')) as unknown) : null;
+  }
+
+  async listModels(): Promise<string[]> {
+    const objects = await this.store.list('models/');
+    const names = objects.filter((o) => o.key.endsWith('/manifest.json')).map((o) => o.key.split('/')[1]);
+    return [...new Set(names)].sort();
+  }
+
+  /** Versions that have a manifest, oldest first. */
+  async listVersions(model: string): Promise<string[]> {
+    const objects = await this.store.list(`models/${model}/versions/`);
+    return objects
+      .filter((o) => o.key.endsWith('/manifest.json'))
+      .map((o) => o.key.split('/')[3])
+      .sort();
+  }
+
+  async getAlias(model: string, alias: AliasName): Promise<AliasRecord | null> {
+    const read = await this.readAlias(model, alias);
+    return read?.record ?? null;
+  }
+
+  /**
+   * Points `alias` at `version` (or clears it with `null`) by compare-and-set, retrying on a
+   * concurrent write. With `expectedVersion`, refuses unless the alias currently points there.
+   *
+   * @throws NotFoundError if the version has no manifest; ConflictError if `expectedVersion` does not hold.
+   */
+  async setAlias(
+    model: string,
+    alias: AliasName,
+    version: string | null,
+    change: { actor: string; reason: string; at: string; expectedVersion?: string | null },
+  ): Promise<AliasRecord> {
+    if (version !== null) await this.getManifest(model, version);
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const current = await this.readAlias(model, alias);
+      const previousVersion = current?.record.version ?? null;
+      if (change.expectedVersion !== undefined && change.expectedVersion !== previousVersion) {
+        throw new ConflictError(
+          `Alias ${model}@${alias} points at ${previousVersion ?? 'nothing'}, expected ${change.expectedVersion ?? 'nothing'}`,
+        );
+      }
+      const record: AliasRecord = {
+        model,
+        alias,
+        version,
+        revision: (current?.record.revision ?? 0) + 1,
+        updatedAt: change.at,
+        history: [
+          ...(current?.record.history ?? []),
+          { version, previousVersion, actor: change.actor, reason: change.reason, at: change.at },
+        ],
+      };
+      try {
+        await this.store.put(aliasKey(model, alias), JSON.stringify(record, null, 2), {
+          contentType: 'application/json',
+          ...(current ? { ifMatch: current.etag } : { ifNoneMatch: '*' }),
+        });
+        return record;
+      } catch (err) {
+        if (!(err instanceof PreconditionFailedError)) throw err;
+      }
+    }
+    throw new ConflictError(`Alias ${model}@${alias} is contended: gave up after ${MAX_CAS_ATTEMPTS} attempts`);
+  }
+
+  private async readAlias(model: string, alias: AliasName): Promise<{ record: AliasRecord; etag: string } | null> {
+    const info = await this.store.stat(aliasKey(model, alias));
+    if (!info) return null;
+    // Read then re-stat: the ETag we compare against must belong to the bytes we read.
+    const bytes = await this.store.get(aliasKey(model, alias));
+    const after = await this.store.stat(aliasKey(model, alias));
+    if (!after || after.etag !== info.etag) return this.readAlias(model, alias);
+    return { record: JSON.parse(bytes.toString('utf8')) as AliasRecord, etag: info.etag };
+  }
+
+  private async putImmutable(key: string, bytes: Buffer, digest: string): Promise<void> {
+    try {
+      await this.store.put(key, bytes, { ifNoneMatch: '*' });
+    } catch (err) {
+      if (!(err instanceof PreconditionFailedError)) throw err;
+      const existing = await this.store.get(key);
+      if (sha256(existing) !== digest) throw new IntegrityError(`${key} already exists with different content`);
+    }
+  }
+}
+
+export function versionPrefix(model: string, version: string): string {
+  return `models/${model}/versions/${version}`;
+}
+
+function aliasKey(model: string, alias: AliasName): string {
+  return `models/${model}/aliases/${alias}.json`;
+}

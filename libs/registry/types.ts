@@ -1,0 +1,55 @@
+import type { MetricSet, GateResult, Identity } from '../../workflows/contracts';
+
+export const ALIASES = ['candidate', 'canary', 'champion'] as const;
+export type AliasName = (typeof ALIASES)[number];
+
+export interface FileEntry {
+  sha256: string;
+  size: number;
+}
+
+/**
+ * `manifest.json`: written last, after every file it lists. A version without a manifest does
+ * not exist for readers; every consumer verifies `files[*].sha256` before loading.
+ */
+export interface Manifest {
+  schemaVersion: 1;
+  model: string;
+  version: string;
+  task: 'binary-classification' | 'regression';
+  createdAt: string;
+  createdBy: Identity;
+  run: { workflowId: string; runId: string };
+  files: Record<string, FileEntry>;
+  metrics: MetricSet;
+  baselineMetrics?: MetricSet;
+  gates: GateResult[];
+  /** Decision threshold on the predicted probability (classification), chosen on validation. */
+  threshold?: number;
+  lineage: {
+    dataset: { uri: string; sha256: string; rows: number };
+    specHash: string;
+    spec: unknown;
+    codeVersion: string;
+    tfBackend: string;
+  };
+  modelCard: { description: string; intendedUse: string; features: string[]; trainingRows: number; testRows: number };
+}
+
+export interface AliasEvent {
+  version: string | null;
+  previousVersion: string | null;
+  actor: string;
+  reason: string;
+  at: string;
+}
+
+/** `aliases/<name>.json`: the alias's current version and its full history, written with compare-and-set. */
+export interface AliasRecord {
+  model: string;
+  alias: AliasName;
+  version: string | null;
+  revision: number;
+  updatedAt: string;
+  history: AliasEvent[];
+}

@@ -1,0 +1,165 @@
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { SpecValidationError } from '../common/errors';
+import { canonicalJson, sha256 } from '../common/hash';
+
+/**
+ * The pipeline spec: one YAML file per pipeline, validated by this one schema.
+ * `docs/` tables and the OpenAPI examples are derived from it; nothing else defines a spec field.
+ */
+const name = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lower-case letters, digits and dashes, 2-63 characters');
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 30s, 15m, 72h or 7d')
+  .describe('Duration: <number><ms|s|m|h|d>');
+
+export const ColumnSchema = z
+  .object({
+    name: z.string().min(1),
+    type: z.enum(['number', 'integer', 'boolean', 'category', 'string', 'datetime']),
+    required: z.boolean().default(true).describe('The column must be present in the header'),
+    nullable: z.boolean().default(false).describe('Empty cells are allowed (filled when features are built)'),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    values: z.array(z.string()).optional().describe('Allowed categories (category columns)'),
+    trueValues: z.array(z.string()).default(['true', 'TRUE', 'True', '1', 'yes']),
+    falseValues: z.array(z.string()).default(['false', 'FALSE', 'False', '0', 'no']),
+  })
+  .strict();
+
+export const FeatureSchema = z
+  .object({
+    column: z.string().min(1),
+    transform: z
+      .enum(['standardize', 'log1p-standardize', 'one-hot', 'passthrough'])
+      .describe('standardize: (x-mean)/std fitted on train; one-hot: vocabulary fitted on train, unseen → all zeros'),
+    maxCategories: z.number().int().positive().max(1000).default(50),
+  })
+  .strict();
+
+export const GateSchema = z
+  .object({
+    metric: z.enum(['rocAuc', 'prAuc', 'f1', 'logLoss', 'brier', 'accuracy', 'rmse', 'mae', 'r2']),
+    comparator: z.enum(['gte', 'lte']),
+    threshold: z.number(),
+    against: z
+      .enum(['absolute', 'baseline'])
+      .default('absolute')
+      .describe('absolute: metric vs threshold; baseline: (metric − baseline metric) vs threshold'),
+  })
+  .strict();
+
+export const PipelineSpecSchema = z
+  .object({
+    apiVersion: z.literal('mlops.dev/v1'),
+    kind: z.literal('TrainingPipeline'),
+    model: z
+      .object({
+        name,
+        task: z.enum(['binary-classification', 'regression']),
+        description: z.string().default(''),
+        intendedUse: z.string().default(''),
+      })
+      .strict(),
+    data: z
+      .object({
+        source: z.string().optional().describe('Local path (uploaded at launch) or s3://bucket/key'),
+        format: z.literal('csv').default('csv'),
+        delimiter: z.string().length(1).default(','),
+        target: z.object({ column: z.string(), positiveValue: z.string().optional() }).strict(),
+        columns: z.array(ColumnSchema).min(2),
+        maxInvalidRowFraction: z.number().min(0).max(1).default(0),
+      })
+      .strict(),
+    features: z.array(FeatureSchema).min(1),
+    split: z
+      .object({
+        strategy: z.enum(['random', 'stratified']).default('stratified'),
+        seed: z.number().int().default(42),
+        validation: z.number().gt(0).lt(0.5).default(0.15),
+        test: z.number().gt(0).lt(0.5).default(0.15),
+      })
+      .strict()
+      .prefault({}),
+    training: z
+      .object({
+        model: z.enum(['mlp']).default('mlp'),
+        hiddenUnits: z.array(z.number().int().positive().max(4096)).max(8).default([64, 32]),
+        dropout: z.number().min(0).lt(1).default(0.1),
+        epochs: z.number().int().positive().max(1000).default(20),
+        batchSize: z.number().int().positive().max(65536).default(128),
+        learningRate: z.number().positive().max(1).default(0.001),
+        earlyStoppingPatience: z.number().int().positive().default(5),
+        seed: z.number().int().default(7),
+        accelerator: z.enum(['cpu', 'gpu']).default('cpu'),
+        baseline: z.boolean().default(true).describe('Also train a linear/logistic baseline on the same features'),
+      })
+      .strict()
+      .prefault({}),
+    gates: z.array(GateSchema).default([]),
+    approval: z
+      .object({ required: z.boolean().default(true), timeout: duration.default('72h') })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    const columns = new Set(spec.data.columns.map((c) => c.name));
+    if (!columns.has(spec.data.target.column)) {
+      ctx.addIssue({ code: 'custom', path: ['data', 'target', 'column'], message: `"${spec.data.target.column}" is not a declared column` });
+    }
+    spec.features.forEach((f, i) => {
+      if (!columns.has(f.column)) {
+        ctx.addIssue({ code: 'custom', path: ['features', i, 'column'], message: `"${f.column}" is not a declared column` });
+      }
+      if (f.column === spec.data.target.column) {
+        ctx.addIssue({ code: 'custom', path: ['features', i, 'column'], message: 'the target cannot be a feature' });
+      }
+    });
+    const target = spec.data.columns.find((c) => c.name === spec.data.target.column);
+    if (spec.model.task === 'binary-classification' && target && !['boolean', 'category', 'integer'].includes(target.type)) {
+      ctx.addIssue({ code: 'custom', path: ['data', 'target'], message: `classification needs a boolean, category or integer target, found ${target.type}` });
+    }
+    if (spec.model.task === 'regression' && spec.gates.some((g) => ['rocAuc', 'prAuc', 'f1', 'logLoss', 'brier', 'accuracy'].includes(g.metric))) {
+      ctx.addIssue({ code: 'custom', path: ['gates'], message: 'classification metrics cannot gate a regression model' });
+    }
+  });
+
+export type PipelineSpec = z.infer<typeof PipelineSpecSchema>;
+export type ColumnSpec = z.infer<typeof ColumnSchema>;
+export type FeatureSpec = z.infer<typeof FeatureSchema>;
+export type GateSpec = z.infer<typeof GateSchema>;
+
+/** Validates a parsed object; throws {@link SpecValidationError} listing every problem with its path. */
+export function validateSpec(input: unknown, source = 'spec'): PipelineSpec {
+  const result = PipelineSpecSchema.safeParse(input);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new SpecValidationError(`Invalid pipeline spec ${source}:\n  ${issues.join('\n  ')}`, issues);
+  }
+  return result.data;
+}
+
+/** Parses and validates YAML text. */
+export function parseSpec(yamlText: string, source = 'spec'): PipelineSpec {
+  let raw: unknown;
+  try {
+    raw = parseYaml(yamlText);
+  } catch (err) {
+    throw new SpecValidationError(`Pipeline spec ${source} is not valid YAML: ${(err as Error).message}`, [(err as Error).message]);
+  }
+  return validateSpec(raw, source);
+}
+
+/** Stable hash of the validated spec (defaults applied, key order irrelevant). */
+export function specHash(spec: PipelineSpec): string {
+  return sha256(canonicalJson(spec));
+}
+
+/** Milliseconds of a spec duration string such as `72h`. */
+export function durationMs(value: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(value);
+  if (!m) throw new SpecValidationError(`Invalid duration "${value}"`, [value]);
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
+}

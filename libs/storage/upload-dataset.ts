@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import { InvalidArgumentError } from '../common/errors';
+import { type ObjectStore, PreconditionFailedError } from './object-store';
+
+/**
+ * Uploads a local dataset file to `datasets/<sha256>/source.csv[.gz]` in the data bucket,
+ * content-addressed: the same bytes always give the same URI and are stored once.
+ * Returns the `s3://` URI a pipeline run ingests.
+ */
+export async function uploadDatasetFile(store: ObjectStore, file: string): Promise<{ uri: string; sha256: string; size: number }> {
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) throw new InvalidArgumentError(`Dataset file not found: ${file}`);
+  const digest = await hashStream(createReadStream(file));
+  return uploadDatasetStream(store, () => createReadStream(file), digest, info.size, path.basename(file));
+}
+
+/** As {@link uploadDatasetFile} for a stream whose sha256 is already known (the control plane hashes while spooling). */
+export async function uploadDatasetStream(
+  store: ObjectStore,
+  open: () => Readable,
+  digest: string,
+  size: number,
+  name: string,
+): Promise<{ uri: string; sha256: string; size: number }> {
+  const key = `datasets/${digest}/source${name.endsWith('.gz') ? '.csv.gz' : '.csv'}`;
+  if (!(await store.stat(key))) {
+    try {
+      await store.putStream(key, open(), size, { ifNoneMatch: '*', contentType: 'text/csv' });
+    } catch (err) {
+      if (!(err instanceof PreconditionFailedError)) throw err;
+    }
+  }
+  return { uri: `s3://${store.bucket}/${key}`, sha256: digest, size };
+}
+
+export async function hashStream(stream: Readable): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of stream) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

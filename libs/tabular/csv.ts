@@ -1,0 +1,87 @@
+import { DataValidationError } from '../common/errors';
+
+export interface CsvTable {
+  header: string[];
+  rows: string[][];
+  /** 1-based physical line number of each data row in the file (the header is line 1). */
+  lines: number[];
+}
+
+/**
+ * RFC 4180 CSV parser: quoted fields with embedded delimiters, quotes and newlines, CRLF or LF
+ * line ends, an optional UTF-8 BOM. Blank lines are skipped.
+ *
+ * @throws DataValidationError for an empty file, a missing or duplicate header, an unterminated
+ *   quote, or a row whose field count differs from the header's (naming file and line).
+ */
+export function parseCsv(text: string, file: string, delimiter = ','): CsvTable {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.trim() === '') throw new DataValidationError(`${file}: the file is empty`, { file });
+  const records: { fields: string[]; line: number }[] = [];
+  let field = '';
+  let fields: string[] = [];
+  let inQuotes = false;
+  let line = 1;
+  let recordLine = 1;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inQuotes) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else inQuotes = false;
+      } else {
+        if (ch === '\n') line++;
+        field += ch;
+      }
+    } else if (ch === '"' && field === '') {
+      inQuotes = true;
+    } else if (ch === delimiter) {
+      fields.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      fields.push(field);
+      if (!(fields.length === 1 && fields[0] === '')) records.push({ fields, line: recordLine });
+      fields = [];
+      field = '';
+      line++;
+      recordLine = line;
+    } else {
+      field += ch;
+    }
+  }
+  if (inQuotes) throw new DataValidationError(`${file}, line ${recordLine}: unterminated quoted field`, { file, line: recordLine });
+  if (field !== '' || fields.length > 0) {
+    fields.push(field);
+    records.push({ fields, line: recordLine });
+  }
+  const [head, ...body] = records;
+  const header = head.fields.map((h) => h.trim());
+  const seen = new Set<string>();
+  for (const h of header) {
+    if (h === '') throw new DataValidationError(`${file}, line 1: empty column name in the header`, { file, line: 1 });
+    if (seen.has(h)) throw new DataValidationError(`${file}, line 1: duplicate column "${h}" in the header`, { file, column: h });
+    seen.add(h);
+  }
+  if (body.length === 0) throw new DataValidationError(`${file}: the file has a header but no data rows`, { file });
+  for (const r of body) {
+    if (r.fields.length !== header.length) {
+      throw new DataValidationError(
+        `${file}, line ${r.line}: expected ${header.length} fields (as in the header), found ${r.fields.length}`,
+        { file, line: r.line, expected: header.length, found: r.fields.length },
+      );
+    }
+  }
+  return { header, rows: body.map((r) => r.fields), lines: body.map((r) => r.line) };
+}
+
+/** Serialises rows as RFC 4180 CSV with `\n` line ends, quoting only where needed. */
+export function toCsv(header: string[], rows: readonly (readonly unknown[])[]): string {
+  const cell = (v: unknown): string => {
+    const s = v === null || v === undefined ? '' : String(v);
+    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [header, ...rows].map((r) => r.map(cell).join(',')).join('\n') + '\n';
+}

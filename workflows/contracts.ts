@@ -1,0 +1,131 @@
+/**
+ * The one contract between workflows, activities, the control plane and the CLI: workflow
+ * inputs and outputs, queries, updates, search attributes and task queue defaults.
+ * Deterministic code only: this file is bundled into the workflow sandbox.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { PipelineSpec } from '../libs/spec/pipeline-spec';
+
+export const DEFAULT_TASK_QUEUES = { cpu: 'mlops-cpu', gpu: 'mlops-gpu' } as const;
+
+export const ROLES = ['engineer', 'reviewer', 'service', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** An authenticated caller, as established by the control plane from a bearer token. */
+export interface Identity {
+  subject: string;
+  role: Role;
+}
+
+export const SearchAttributes = {
+  model: defineSearchAttributeKey('MlopsModel', SearchAttributeType.KEYWORD),
+  stage: defineSearchAttributeKey('MlopsStage', SearchAttributeType.KEYWORD),
+  submitter: defineSearchAttributeKey('MlopsSubmitter', SearchAttributeType.KEYWORD),
+  status: defineSearchAttributeKey('MlopsStatus', SearchAttributeType.KEYWORD),
+};
+
+export const STAGES = [
+  'ingest',
+  'features',
+  'training',
+  'evaluation',
+  'gates',
+  'registration',
+  'approval',
+  'promotion',
+] as const;
+export type Stage = (typeof STAGES)[number] | 'queued' | 'done';
+
+export type RunStatus = 'running' | 'awaiting-approval' | 'promoted' | 'rejected-by-gate' | 'rejected' | 'expired';
+
+export interface PipelineInput {
+  spec: PipelineSpec;
+  specHash: string;
+  /** `s3://bucket/key` of the uploaded CSV. */
+  datasetUri: string;
+  submitter: Identity;
+  taskQueues?: { cpu: string; gpu: string };
+  /** Version of the platform code that launched the run (git describe), kept in lineage. */
+  codeVersion: string;
+}
+
+export interface DatasetSnapshot {
+  uri: string;
+  sha256: string;
+  tableKey: string;
+  rows: number;
+  quarantinedRows: number;
+  quarantineKey?: string;
+  columns: string[];
+}
+
+export type MetricSet = Record<string, number>;
+
+export interface GateResult {
+  metric: string;
+  against: 'absolute' | 'baseline';
+  comparator: 'gte' | 'lte';
+  threshold: number;
+  value: number;
+  passed: boolean;
+}
+
+export interface TrainingProgress {
+  model: 'candidate' | 'baseline';
+  epoch: number;
+  epochs: number;
+  loss: number;
+  valLoss: number;
+  resumedFromEpoch?: number;
+}
+
+export interface ApprovalDecision {
+  reviewer: Identity;
+  decision: 'approve' | 'reject';
+  comment: string;
+  /** Workflow time of the decision, ISO 8601. */
+  at: string;
+  /** sha256 of the manifest the reviewer saw. */
+  manifestSha256: string;
+}
+
+export interface RunProgress {
+  runId: string;
+  model: string;
+  stage: Stage;
+  status: RunStatus;
+  submitter: Identity;
+  startedAt: string;
+  stages: { stage: Stage; startedAt: string; endedAt?: string }[];
+  dataset?: DatasetSnapshot;
+  training?: { backend: string; epochs: TrainingProgress[] };
+  metrics?: MetricSet;
+  baselineMetrics?: MetricSet;
+  gates?: GateResult[];
+  version?: string;
+  manifestSha256?: string;
+  approval?: ApprovalDecision;
+  reasons?: string[];
+}
+
+export interface PipelineResult {
+  status: Exclude<RunStatus, 'running' | 'awaiting-approval'>;
+  model: string;
+  version?: string;
+  metrics?: MetricSet;
+  gates?: GateResult[];
+  reasons?: string[];
+}
+
+export interface ApprovalRequest {
+  reviewer: Identity;
+  decision: 'approve' | 'reject';
+  comment: string;
+}
+
+export const progressQuery = defineQuery<RunProgress>('progress');
+/** A reviewer's decision. The validator refuses the submitter, non-reviewers and a run not awaiting approval. */
+export const approvalUpdate = defineUpdate<ApprovalDecision, [ApprovalRequest]>('approval');
+
+export const PIPELINE_WORKFLOW_TYPE = 'trainingPipelineWorkflow';

@@ -1,0 +1,1 @@
+export { trainingPipelineWorkflow } from './training-pipeline.workflow';

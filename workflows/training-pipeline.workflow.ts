@@ -1,0 +1,174 @@
+import type { Duration } from '@temporalio/common';
+import {
+  condition,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { PipelineActivities } from '../activities';
+import {
+  type ApprovalDecision,
+  DEFAULT_TASK_QUEUES,
+  type PipelineInput,
+  type PipelineResult,
+  type RunProgress,
+  type RunStatus,
+  type Stage,
+  SearchAttributes,
+  approvalUpdate,
+  progressQuery,
+} from './contracts';
+import { evaluateGates, gateFailures } from './gates';
+
+const nonRetryableErrorTypes = ['INVALID_ARGUMENT', 'INVALID_SPEC', 'INVALID_DATA', 'NOT_FOUND', 'INTEGRITY_ERROR'];
+
+const io = proxyActivities<PipelineActivities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { maximumAttempts: 5, initialInterval: '1s', nonRetryableErrorTypes },
+});
+
+/**
+ * ingest → features → training (candidate + baseline) → evaluation → gates → registration →
+ * human approval → promotion of `champion`. Every stage's state is queryable (`progress`),
+ * mirrored in search attributes, and the whole run is the audit trail in the history.
+ */
+export async function trainingPipelineWorkflow(input: PipelineInput): Promise<PipelineResult> {
+  const info = workflowInfo();
+  const run = { workflowId: info.workflowId, runId: info.runId };
+  const { spec } = input;
+  const queues = input.taskQueues ?? DEFAULT_TASK_QUEUES;
+  const training = proxyActivities<PipelineActivities>({
+    taskQueue: spec.training.accelerator === 'gpu' ? queues.gpu : queues.cpu,
+    startToCloseTimeout: '4 hours',
+    heartbeatTimeout: '30 seconds',
+    retry: { maximumAttempts: 10, initialInterval: '2s', nonRetryableErrorTypes },
+  });
+
+  const state: RunProgress = {
+    runId: run.runId,
+    model: spec.model.name,
+    stage: 'queued',
+    status: 'running',
+    submitter: input.submitter,
+    startedAt: info.startTime.toISOString(),
+    stages: [],
+  };
+  let decision: ApprovalDecision | undefined;
+
+  setHandler(progressQuery, () => state);
+  setHandler(
+    approvalUpdate,
+    async (request) => {
+      decision = { ...request, comment: request.comment.trim(), at: new Date().toISOString(), manifestSha256: state.manifestSha256 ?? '' };
+      state.approval = decision;
+      await condition(() => state.status !== 'awaiting-approval');
+      return decision;
+    },
+    {
+      validator: (request) => {
+        if (state.status !== 'awaiting-approval') {
+          throw new Error(`Run ${run.workflowId} is not awaiting approval (stage ${state.stage}, status ${state.status})`);
+        }
+        if (decision) throw new Error(`Run ${run.workflowId} was already ${decision.decision}d by ${decision.reviewer.subject}`);
+        if (request.reviewer.subject === input.submitter.subject) {
+          throw new Error(`${request.reviewer.subject} submitted this run and cannot review it: another reviewer must decide`);
+        }
+        if (request.reviewer.role !== 'reviewer') {
+          throw new Error(`${request.reviewer.subject} has role ${request.reviewer.role}; only a reviewer can approve or reject`);
+        }
+        if (!request.comment?.trim()) throw new Error('A comment is required with every decision');
+      },
+    },
+  );
+
+  const enter = (stage: Stage): void => {
+    const now = new Date().toISOString();
+    const current = state.stages[state.stages.length - 1];
+    if (current && !current.endedAt) current.endedAt = now;
+    if (stage !== 'done') state.stages.push({ stage, startedAt: now });
+    state.stage = stage;
+    upsertSearchAttributes([{ key: SearchAttributes.stage, value: stage }]);
+  };
+  const finish = (status: Exclude<RunStatus, 'running' | 'awaiting-approval'>, reasons?: string[]): PipelineResult => {
+    state.status = status;
+    state.reasons = reasons;
+    enter('done');
+    upsertSearchAttributes([{ key: SearchAttributes.status, value: status }]);
+    log.info('pipeline finished', { status, version: state.version, reasons });
+    return { status, model: spec.model.name, version: state.version, metrics: state.metrics, gates: state.gates, reasons };
+  };
+
+  enter('ingest');
+  const snapshot = await io.ingestDataset({ run, spec, datasetUri: input.datasetUri });
+  state.dataset = snapshot;
+
+  enter('features');
+  const features = await io.prepareFeatures({ run, spec, snapshot });
+
+  enter('training');
+  const [candidate, baseline] = await Promise.all([
+    training.trainModel({ run, spec, features, role: 'candidate' }),
+    spec.training.baseline ? training.trainModel({ run, spec, features, role: 'baseline' }) : undefined,
+  ]);
+  state.training = { backend: candidate.backend, epochs: [...candidate.history, ...(baseline?.history ?? [])] };
+
+  enter('evaluation');
+  const [evaluation, baselineEvaluation] = await Promise.all([
+    io.evaluateModel({ spec, features, model: candidate }),
+    baseline ? io.evaluateModel({ spec, features, model: baseline }) : undefined,
+  ]);
+  state.metrics = { ...evaluation.metrics, ...(evaluation.threshold !== undefined ? { threshold: evaluation.threshold } : {}) };
+  state.baselineMetrics = baselineEvaluation?.metrics;
+
+  enter('gates');
+  state.gates = evaluateGates(spec.gates, evaluation.metrics, baselineEvaluation?.metrics);
+  const failures = gateFailures(state.gates);
+  if (failures.length > 0) return finish('rejected-by-gate', failures);
+
+  enter('registration');
+  const version = `v${compactTime(info.startTime)}-${run.runId.slice(0, 8)}`;
+  const registered = await io.registerModelVersion({
+    run,
+    version,
+    createdAt: info.startTime.toISOString(),
+    spec,
+    specHash: input.specHash,
+    submitter: input.submitter,
+    codeVersion: input.codeVersion,
+    snapshot,
+    features,
+    candidate,
+    evaluation,
+    baselineEvaluation,
+    gates: state.gates,
+  });
+  state.version = registered.version;
+  state.manifestSha256 = registered.manifestSha256;
+  await io.setModelAlias({ model: spec.model.name, alias: 'candidate', version, actor: input.submitter.subject, reason: `registered by run ${run.workflowId}`, at: new Date().toISOString() });
+
+  if (spec.approval.required) {
+    enter('approval');
+    state.status = 'awaiting-approval';
+    upsertSearchAttributes([{ key: SearchAttributes.status, value: 'awaiting-approval' }]);
+    const decided = await condition(() => decision !== undefined, spec.approval.timeout as Duration);
+    if (!decided || !decision) {
+      state.status = 'running';
+      return finish('expired', [`no reviewer decided within ${spec.approval.timeout}`]);
+    }
+    state.status = 'running';
+    await io.recordApproval({ model: spec.model.name, version, decision });
+    if (decision.decision === 'reject') return finish('rejected', [`rejected by ${decision.reviewer.subject}: ${decision.comment}`]);
+  }
+
+  enter('promotion');
+  const approver = decision?.reviewer.subject ?? 'policy:no-approval-required';
+  await io.setModelAlias({ model: spec.model.name, alias: 'champion', version, actor: approver, reason: `approved in run ${run.workflowId}`, at: new Date().toISOString() });
+  return finish('promoted');
+}
+
+function compactTime(d: Date): string {
+  return d.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+}
+
