@@ -17,6 +17,7 @@ const EnvSchema = z.object({
   MLOPS_TASK_QUEUE_CPU: z.string().default('mlops-cpu'),
   MLOPS_TASK_QUEUE_GPU: z.string().default('mlops-gpu'),
   MLOPS_API_PORT: z.coerce.number().int().positive().default(3000),
+  MLOPS_API_HOST: z.string().default('127.0.0.1'),
   MLOPS_TOKENS_FILE: z.string().default('.mlops/auth/tokens.json'),
   MLOPS_TF_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
   MLOPS_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
@@ -27,7 +28,7 @@ export interface AppConfig {
   minio: { endPoint: string; port: number; useSSL: boolean; accessKey: string; secretKey: string; region: string };
   buckets: { data: string; registry: string };
   taskQueues: { cpu: string; gpu: string };
-  api: { port: number; tokensFile: string };
+  api: { port: number; host: string; tokensFile: string };
   tfBackend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
 }
@@ -54,7 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     buckets: { data: e.MLOPS_DATA_BUCKET, registry: e.MLOPS_REGISTRY_BUCKET },
     taskQueues: { cpu: e.MLOPS_TASK_QUEUE_CPU, gpu: e.MLOPS_TASK_QUEUE_GPU },
-    api: { port: e.MLOPS_API_PORT, tokensFile: e.MLOPS_TOKENS_FILE },
+    api: { port: e.MLOPS_API_PORT, host: e.MLOPS_API_HOST, tokensFile: e.MLOPS_TOKENS_FILE },
     tfBackend: e.MLOPS_TF_BACKEND,
     logLevel: e.MLOPS_LOG_LEVEL,
   };

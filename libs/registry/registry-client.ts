@@ -2,17 +2,23 @@ import type * as tf from '@tensorflow/tfjs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { modelFromFiles } from '../../models/model-io';
+import { initTfBackend } from '../../models/tf-backend';
 import { type FittedTransform, type RawRow, outputWidth, transformRows } from '../../models/transform';
 import { IntegrityError, NotFoundError } from '../common/errors';
-import { sha256 } from '../common/hash';
+import { canonicalJson, sha256 } from '../common/hash';
 import type { ModelRegistry } from './model-registry';
 import type { AliasName, Manifest } from './types';
+
+/** Where a client reads models from: the registry bucket directly, or the control plane's download URLs. */
+export interface ModelSource {
+  manifest(model: string, ref: { alias?: AliasName; version?: string }): Promise<Manifest>;
+  file(manifest: Manifest, name: string): Promise<Buffer>;
+}
 
 export interface LoadedModel {
   model: string;
   version: string;
   manifest: Manifest;
-  manifestSha256: string;
   /** Raw business rows in, one score per row out (probability for classification). */
   predict(rows: RawRow[]): Promise<number[]>;
   dispose(): void;
@@ -25,38 +31,31 @@ export interface LoadedModel {
  */
 export class RegistryClient {
   constructor(
-    private readonly registry: ModelRegistry,
+    private readonly source: ModelSource,
     private readonly cacheDir: string,
   ) {}
 
   /** @throws NotFoundError (no such alias/version) or IntegrityError (a checksum mismatch: nothing is loaded). */
   async load(model: string, ref: { alias?: AliasName; version?: string } = {}): Promise<LoadedModel> {
-    const version = ref.version ?? (await this.resolveAlias(model, ref.alias ?? 'champion'));
-    const { manifest, sha256: manifestSha256 } = await this.registry.getManifest(model, version);
+    await initTfBackend();
+    const manifest = await this.source.manifest(model, ref);
     const files = await this.fetchVerified(manifest);
-    const tfModel = await modelFromFiles({ 'model.json': files['model.json'], 'weights.bin': files['weights.bin'] });
+    const net = await modelFromFiles({ 'model.json': files['model.json'], 'weights.bin': files['weights.bin'] });
     const transform = JSON.parse(files['transform.json'].toString('utf8')) as FittedTransform;
     const tfjs = require('@tensorflow/tfjs') as typeof tf;
     return {
       model,
-      version,
+      version: manifest.version,
       manifest,
-      manifestSha256,
       predict: async (rows) => {
         const x = tfjs.tensor2d(transformRows(transform, rows), [rows.length, outputWidth(transform)]);
-        const y = tfModel.predict(x) as tf.Tensor;
+        const y = net.predict(x) as tf.Tensor;
         const out = Array.from(await y.data());
         tfjs.dispose([x, y]);
         return out;
       },
-      dispose: () => tfModel.dispose(),
+      dispose: () => net.dispose(),
     };
-  }
-
-  async resolveAlias(model: string, alias: AliasName): Promise<string> {
-    const record = await this.registry.getAlias(model, alias);
-    if (!record?.version) throw new NotFoundError(`Model ${model} has no ${alias}`);
-    return record.version;
   }
 
   private async fetchVerified(manifest: Manifest): Promise<Record<string, Buffer>> {
@@ -69,7 +68,7 @@ export class RegistryClient {
         out[name] = cached;
         continue;
       }
-      const bytes = await this.registry.getFile(manifest.model, manifest.version, name);
+      const bytes = await this.source.file(manifest, name);
       const actual = sha256(bytes);
       if (actual !== entry.sha256) {
         throw new IntegrityError(
@@ -83,5 +82,58 @@ export class RegistryClient {
       out[name] = bytes;
     }
     return out;
+  }
+}
+
+/** Reads straight from the registry bucket (services inside the platform's network). */
+export class RegistrySource implements ModelSource {
+  constructor(private readonly registry: ModelRegistry) {}
+
+  async manifest(model: string, ref: { alias?: AliasName; version?: string }): Promise<Manifest> {
+    let version = ref.version;
+    if (!version) {
+      const alias = ref.alias ?? 'champion';
+      version = (await this.registry.getAlias(model, alias))?.version ?? undefined;
+      if (!version) throw new NotFoundError(`Model ${model} has no ${alias}`);
+    }
+    return (await this.registry.getManifest(model, version)).manifest;
+  }
+
+  file(manifest: Manifest, name: string): Promise<Buffer> {
+    return this.registry.getFile(manifest.model, manifest.version, name);
+  }
+}
+
+/** Reads the champion through the control plane (`GET /models/:name/champion`) and its time-limited URLs. */
+export class ControlPlaneSource implements ModelSource {
+  private urls = new Map<string, string>();
+
+  constructor(
+    private readonly apiUrl: string,
+    private readonly token: string,
+  ) {}
+
+  async manifest(model: string, ref: { alias?: AliasName; version?: string }): Promise<Manifest> {
+    if (ref.version || (ref.alias && ref.alias !== 'champion')) {
+      throw new NotFoundError('Through the control plane, services can fetch only the champion');
+    }
+    const res = await fetch(`${this.apiUrl}/models/${encodeURIComponent(model)}/champion`, {
+      headers: { authorization: `Bearer ${this.token}` },
+    });
+    const body = (await res.json()) as { message?: string; manifest: Manifest; manifestSha256: string; files: Record<string, { url: string }> };
+    if (!res.ok) throw new NotFoundError(body.message ?? `GET champion of ${model}: HTTP ${res.status}`);
+    if (sha256(canonicalJson(body.manifest)) !== body.manifestSha256) {
+      throw new IntegrityError(`Manifest of ${model} does not match its announced sha256`);
+    }
+    for (const [name, f] of Object.entries(body.files)) this.urls.set(`${body.manifest.version}/${name}`, f.url);
+    return body.manifest;
+  }
+
+  async file(manifest: Manifest, name: string): Promise<Buffer> {
+    const url = this.urls.get(`${manifest.version}/${name}`);
+    if (!url) throw new NotFoundError(`No download URL for ${name}`);
+    const res = await fetch(url);
+    if (!res.ok) throw new NotFoundError(`Download of ${manifest.model}/${manifest.version}/${name}: HTTP ${res.status}`);
+    return Buffer.from(await res.arrayBuffer());
   }
 }

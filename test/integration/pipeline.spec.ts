@@ -4,7 +4,7 @@ import { sha256 } from '../../libs/common/hash';
 import { type PipelineSpec, parseSpec } from '../../libs/spec/pipeline-spec';
 import { uploadDatasetFile } from '../../libs/storage/upload-dataset';
 import { launchPipeline } from '../../libs/temporal/pipeline-launcher';
-import { RegistryClient } from '../../libs/registry/registry-client';
+import { RegistryClient, RegistrySource } from '../../libs/registry/registry-client';
 import { type Identity, approvalUpdate, progressQuery } from '../../workflows/contracts';
 import { type TestEnvironment, createTestEnvironment } from '../support/environment';
 import { waitFor } from '../support/wait';
@@ -84,7 +84,7 @@ describe('training pipeline on real Temporal + MinIO (Online Shoppers)', () => {
       });
 
       // A service fetches the champion, verified, and scores a raw business row.
-      const client = new RegistryClient(env.registry, path.join(__dirname, '../../.mlops/test-cache', env.config.buckets.registry));
+      const client = new RegistryClient(new RegistrySource(env.registry), path.join(__dirname, '../../.mlops/test-cache', env.config.buckets.registry));
       const loaded = await client.load(spec.model.name);
       const [score] = await loaded.predict([
         { PageValues: 40, ProductRelated: 30, ProductRelated_Duration: 1200, ExitRates: 0.01, BounceRates: 0, Month: 'Nov', VisitorType: 'New_Visitor', Weekend: false },

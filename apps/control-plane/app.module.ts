@@ -1,0 +1,27 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { type AppConfig, loadConfig } from '../../libs/config/config';
+import { AuthGuard } from './auth/auth.guard';
+import { ErrorFilter } from './common/error.filter';
+import { infrastructureProviders } from './common/providers';
+import { DatasetsController } from './datasets/datasets.controller';
+import { HealthController } from './health.controller';
+import { ModelsController } from './models/models.controller';
+import { RunsController } from './runs/runs.controller';
+import { RunsService } from './runs/runs.service';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig = loadConfig()): DynamicModule {
+    return {
+      module: AppModule,
+      controllers: [RunsController, ModelsController, DatasetsController, HealthController],
+      providers: [
+        ...infrastructureProviders(config),
+        RunsService,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ErrorFilter },
+      ],
+    };
+  }
+}

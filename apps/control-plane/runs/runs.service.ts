@@ -1,0 +1,125 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Client, type WorkflowExecutionDescription, type WorkflowExecutionInfo } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { InvalidArgumentError } from '../../../libs/common/errors';
+import type { AppConfig } from '../../../libs/config/config';
+import { type PipelineSpec, parseSpec, validateSpec } from '../../../libs/spec/pipeline-spec';
+import { launchPipeline } from '../../../libs/temporal/pipeline-launcher';
+import {
+  type ApprovalDecision,
+  type Identity,
+  PIPELINE_WORKFLOW_TYPE,
+  type RunProgress,
+  type TrainingProgress,
+  approvalUpdate,
+  progressQuery,
+} from '../../../workflows/contracts';
+import { APP_CONFIG } from '../common/providers';
+import { codeVersion } from '../../../libs/common/version';
+
+export interface RunSummary {
+  workflowId: string;
+  runId: string;
+  model?: string;
+  stage?: string;
+  status: string;
+  submitter?: string;
+  startTime: string;
+  closeTime?: string;
+}
+
+export interface RunDetail extends RunSummary {
+  progress?: RunProgress;
+  /** Latest heartbeat of each running training activity: epoch, losses so far. */
+  liveTraining: { role: string; epoch: number; epochs: number; history: TrainingProgress[] }[];
+  result?: unknown;
+}
+
+/** Runs are Temporal workflows: listed from visibility, read by query, changed by updates. Nothing is stored here. */
+@Injectable()
+export class RunsService {
+  constructor(
+    private readonly temporal: Client,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async launch(submitter: Identity, body: { spec: string | object; datasetUri?: string; rerun?: boolean }) {
+    const spec: PipelineSpec = typeof body.spec === 'string' ? parseSpec(body.spec, 'in request') : validateSpec(body.spec, 'in request');
+    const datasetUri = body.datasetUri ?? spec.data.source;
+    if (!datasetUri?.startsWith('s3://')) {
+      throw new InvalidArgumentError('No dataset: pass datasetUri (s3://…, e.g. from POST /datasets) or set data.source to an s3:// URI');
+    }
+    const { handle, workflowId } = await launchPipeline(this.temporal, {
+      spec,
+      datasetUri,
+      submitter,
+      taskQueues: this.config.taskQueues,
+      codeVersion: codeVersion(),
+      rerun: body.rerun ? Date.now().toString(36) : undefined,
+    });
+    const description = await handle.describe();
+    return { workflowId, runId: description.runId, status: description.status.name, model: spec.model.name };
+  }
+
+  async list(filter: { model?: string; stage?: string; status?: string; submitter?: string; limit: number }): Promise<RunSummary[]> {
+    const clauses = [`WorkflowType = '${PIPELINE_WORKFLOW_TYPE}'`];
+    const add = (attr: string, value?: string) => {
+      if (value === undefined) return;
+      if (!/^[\w.-]+$/.test(value)) throw new InvalidArgumentError(`Invalid ${attr} filter "${value}"`);
+      clauses.push(`${attr} = '${value}'`);
+    };
+    add('MlopsModel', filter.model);
+    add('MlopsStage', filter.stage);
+    add('MlopsStatus', filter.status);
+    add('MlopsSubmitter', filter.submitter);
+    const out: RunSummary[] = [];
+    for await (const w of this.temporal.workflow.list({ query: clauses.join(' AND '), pageSize: filter.limit })) {
+      out.push(summary(w));
+      if (out.length >= filter.limit) break;
+    }
+    return out;
+  }
+
+  async get(workflowId: string): Promise<RunDetail> {
+    const handle = this.temporal.workflow.getHandle(workflowId);
+    const description = await handle.describe();
+    const progress = await handle.query(progressQuery).catch(() => undefined);
+    const result = description.status.name === 'COMPLETED' ? await handle.result().catch(() => undefined) : undefined;
+    return { ...summary(description), progress, liveTraining: liveTraining(description), result };
+  }
+
+  async decide(reviewer: Identity, workflowId: string, body: { decision: 'approve' | 'reject'; comment: string }): Promise<ApprovalDecision> {
+    const handle = this.temporal.workflow.getHandle(workflowId);
+    return handle.executeUpdate(approvalUpdate, { args: [{ reviewer, ...body }] });
+  }
+
+  async cancel(workflowId: string): Promise<void> {
+    await this.temporal.workflow.getHandle(workflowId).cancel();
+  }
+}
+
+function summary(d: Omit<WorkflowExecutionInfo, 'raw'>): RunSummary {
+  const attr = (name: string) => {
+    const v = d.searchAttributes?.[name];
+    return Array.isArray(v) ? String(v[0]) : undefined;
+  };
+  return {
+    workflowId: d.workflowId,
+    runId: d.runId,
+    model: attr('MlopsModel'),
+    stage: attr('MlopsStage'),
+    status: attr('MlopsStatus') ?? d.status.name.toLowerCase(),
+    submitter: attr('MlopsSubmitter'),
+    startTime: d.startTime.toISOString(),
+    closeTime: d.closeTime?.toISOString(),
+  };
+}
+
+function liveTraining(d: WorkflowExecutionDescription): RunDetail['liveTraining'] {
+  return (d.raw.pendingActivities ?? []).flatMap((a) => {
+    const payload = a.heartbeatDetails?.payloads?.[0];
+    if (!payload) return [];
+    const hb = defaultPayloadConverter.fromPayload<{ role: string; epoch: number; epochs: number; history: TrainingProgress[] }>(payload);
+    return [{ role: hb.role, epoch: hb.epoch, epochs: hb.epochs, history: hb.history }];
+  });
+}
