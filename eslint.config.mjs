@@ -31,13 +31,24 @@ export default tseslint.config(
     files: ['workflows/**/*.ts'],
     ignores: ['workflows/**/*.spec.ts'],
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' })),
+          paths: nodeBuiltins.map((name) => ({
+            name,
+            message: 'Workflow code must be deterministic: no Node built-ins.',
+          })),
           patterns: [
-            { group: ['minio', '@tensorflow/*', '@nestjs/*', 'pino'], message: 'Workflows do no I/O: call an activity.' },
-            { group: ['../activities/*', '../activities/**'], allowImportNames: [], message: 'Import activity types only (import type).' },
+            {
+              group: ['minio', '@tensorflow/*', '@nestjs/*', 'pino'],
+              message: 'Workflows do no I/O: call an activity.',
+            },
+            {
+              group: ['../activities', '../activities/*'],
+              allowTypeImports: true,
+              message: 'Import activity types only.',
+            },
+            { group: ['../libs/*'], allowTypeImports: true, message: 'Workflows import only types from libs.' },
           ],
         },
       ],
@@ -48,7 +59,11 @@ export default tseslint.config(
       ],
       'no-restricted-properties': [
         'error',
-        { object: 'Date', property: 'now', message: 'Use workflow time (Date is replaced deterministically) only via the SDK.' },
+        {
+          object: 'Date',
+          property: 'now',
+          message: 'Use workflow time (Date is replaced deterministically) only via the SDK.',
+        },
       ],
     },
   },

@@ -27,7 +27,12 @@ export function withFailureMapping<T extends Record<string, (...args: never[]) =
         return await fn(...args);
       } catch (err) {
         if (err instanceof MlopsError && NON_RETRYABLE_CODES.has(err.code)) {
-          throw ApplicationFailure.create({ message: err.message, type: err.code, nonRetryable: true, details: [err.details ?? {}] });
+          throw ApplicationFailure.create({
+            message: err.message,
+            type: err.code,
+            nonRetryable: true,
+            details: [err.details ?? {}],
+          });
         }
         throw err;
       }

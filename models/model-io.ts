@@ -13,7 +13,7 @@ export interface ModelFiles {
 export async function modelToFiles(model: tf.LayersModel): Promise<ModelFiles> {
   let files: ModelFiles | undefined;
   await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
+    tf.io.withSaveHandler((artifacts) => {
       const weightData = artifacts.weightData
         ? Array.isArray(artifacts.weightData)
           ? tf.io.concatenateArrayBuffers(artifacts.weightData)
@@ -27,7 +27,7 @@ export async function modelToFiles(model: tf.LayersModel): Promise<ModelFiles> {
         weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
       };
       files = { 'model.json': Buffer.from(JSON.stringify(modelJson)), 'weights.bin': Buffer.from(weightData) };
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' as const } });
     }),
   );
   if (!files) throw new Error('TF.js did not call the save handler');

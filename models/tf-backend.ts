@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import * as wasm from '@tensorflow/tfjs-backend-wasm';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 
 export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -7,7 +9,8 @@ export interface TfBackendInfo {
   /** TF.js backend name as reported by `tf.getBackend()` after selection. */
   backend: string;
   /** npm package that provides it. */
-  provider: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node' | '@tensorflow/tfjs-backend-wasm' | '@tensorflow/tfjs';
+  provider:
+    '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node' | '@tensorflow/tfjs-backend-wasm' | '@tensorflow/tfjs';
   gpu: boolean;
   /** Why faster options were not used (e.g. a native package that is not installed). */
   notes: string[];
@@ -31,6 +34,8 @@ async function select(preference: BackendPreference): Promise<TfBackendInfo> {
   if (preference === 'auto' || preference === 'tensorflow') {
     for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const) {
       try {
+        // Optional native packages: absent where their install script could not download libtensorflow.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
         require(pkg);
         await tf.setBackend('tensorflow');
         await tf.ready();
@@ -44,13 +49,13 @@ async function select(preference: BackendPreference): Promise<TfBackendInfo> {
   }
   if (preference !== 'cpu') {
     try {
-      const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
       const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
       wasm.setWasmPaths(`${dir}${path.sep}`);
       wasm.setThreadsCount(1);
       if (await tf.setBackend('wasm')) {
         await tf.ready();
-        if (tf.getBackend() === 'wasm') return { backend: 'wasm', provider: '@tensorflow/tfjs-backend-wasm', gpu: false, notes };
+        if (tf.getBackend() === 'wasm')
+          return { backend: 'wasm', provider: '@tensorflow/tfjs-backend-wasm', gpu: false, notes };
       }
       notes.push('@tensorflow/tfjs-backend-wasm: setBackend refused');
     } catch (err) {
@@ -63,10 +68,6 @@ async function select(preference: BackendPreference): Promise<TfBackendInfo> {
 }
 
 function hasCudaDevice(): boolean {
-  try {
-    // tfjs-node-gpu loads without a GPU and then runs on the CPU: ask the driver.
-    return require('node:fs').existsSync('/dev/nvidia0') as boolean;
-  } catch {
-    return false;
-  }
+  // tfjs-node-gpu loads without a GPU and then runs on the CPU: ask the driver.
+  return existsSync('/dev/nvidia0');
 }

@@ -45,7 +45,8 @@ export function fitTransform(
 function fitFeature(f: FeatureSpec, column: ColumnSpec, values: RawValue[]): FittedFeature {
   if (f.transform === 'one-hot') {
     const counts = new Map<string, number>();
-    for (const v of values) if (v !== null && v !== undefined && v !== '') counts.set(String(v), (counts.get(String(v)) ?? 0) + 1);
+    for (const v of values)
+      if (v !== null && v !== undefined && v !== '') counts.set(String(v), (counts.get(String(v)) ?? 0) + 1);
     // Most frequent first, ties by name, so the vocabulary is deterministic.
     const vocabulary = [...counts.entries()]
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))

@@ -61,7 +61,12 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
   setHandler(
     approvalUpdate,
     async (request) => {
-      decision = { ...request, comment: request.comment.trim(), at: new Date().toISOString(), manifestSha256: state.manifestSha256 ?? '' };
+      decision = {
+        ...request,
+        comment: request.comment.trim(),
+        at: new Date().toISOString(),
+        manifestSha256: state.manifestSha256 ?? '',
+      };
       state.approval = decision;
       await condition(() => state.status !== 'awaiting-approval');
       return decision;
@@ -69,14 +74,21 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
     {
       validator: (request) => {
         if (state.status !== 'awaiting-approval') {
-          throw new Error(`Run ${run.workflowId} is not awaiting approval (stage ${state.stage}, status ${state.status})`);
+          throw new Error(
+            `Run ${run.workflowId} is not awaiting approval (stage ${state.stage}, status ${state.status})`,
+          );
         }
-        if (decision) throw new Error(`Run ${run.workflowId} was already ${decision.decision}d by ${decision.reviewer.subject}`);
+        if (decision)
+          throw new Error(`Run ${run.workflowId} was already ${decision.decision}d by ${decision.reviewer.subject}`);
         if (request.reviewer.subject === input.submitter.subject) {
-          throw new Error(`${request.reviewer.subject} submitted this run and cannot review it: another reviewer must decide`);
+          throw new Error(
+            `${request.reviewer.subject} submitted this run and cannot review it: another reviewer must decide`,
+          );
         }
         if (request.reviewer.role !== 'reviewer') {
-          throw new Error(`${request.reviewer.subject} has role ${request.reviewer.role}; only a reviewer can approve or reject`);
+          throw new Error(
+            `${request.reviewer.subject} has role ${request.reviewer.role}; only a reviewer can approve or reject`,
+          );
         }
         if (!request.comment?.trim()) throw new Error('A comment is required with every decision');
       },
@@ -97,7 +109,14 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
     enter('done');
     upsertSearchAttributes([{ key: SearchAttributes.status, value: status }]);
     log.info('pipeline finished', { status, version: state.version, reasons });
-    return { status, model: spec.model.name, version: state.version, metrics: state.metrics, gates: state.gates, reasons };
+    return {
+      status,
+      model: spec.model.name,
+      version: state.version,
+      metrics: state.metrics,
+      gates: state.gates,
+      reasons,
+    };
   };
 
   enter('ingest');
@@ -119,7 +138,10 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
     io.evaluateModel({ spec, features, model: candidate }),
     baseline ? io.evaluateModel({ spec, features, model: baseline }) : undefined,
   ]);
-  state.metrics = { ...evaluation.metrics, ...(evaluation.threshold !== undefined ? { threshold: evaluation.threshold } : {}) };
+  state.metrics = {
+    ...evaluation.metrics,
+    ...(evaluation.threshold !== undefined ? { threshold: evaluation.threshold } : {}),
+  };
   state.baselineMetrics = baselineEvaluation?.metrics;
 
   enter('gates');
@@ -146,7 +168,14 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
   });
   state.version = registered.version;
   state.manifestSha256 = registered.manifestSha256;
-  await io.setModelAlias({ model: spec.model.name, alias: 'candidate', version, actor: input.submitter.subject, reason: `registered by run ${run.workflowId}`, at: new Date().toISOString() });
+  await io.setModelAlias({
+    model: spec.model.name,
+    alias: 'candidate',
+    version,
+    actor: input.submitter.subject,
+    reason: `registered by run ${run.workflowId}`,
+    at: new Date().toISOString(),
+  });
 
   if (spec.approval.required) {
     enter('approval');
@@ -159,16 +188,23 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
     }
     state.status = 'running';
     await io.recordApproval({ model: spec.model.name, version, decision });
-    if (decision.decision === 'reject') return finish('rejected', [`rejected by ${decision.reviewer.subject}: ${decision.comment}`]);
+    if (decision.decision === 'reject')
+      return finish('rejected', [`rejected by ${decision.reviewer.subject}: ${decision.comment}`]);
   }
 
   enter('promotion');
   const approver = decision?.reviewer.subject ?? 'policy:no-approval-required';
-  await io.setModelAlias({ model: spec.model.name, alias: 'champion', version, actor: approver, reason: `approved in run ${run.workflowId}`, at: new Date().toISOString() });
+  await io.setModelAlias({
+    model: spec.model.name,
+    alias: 'champion',
+    version,
+    actor: approver,
+    reason: `approved in run ${run.workflowId}`,
+    at: new Date().toISOString(),
+  });
   return finish('promoted');
 }
 
 function compactTime(d: Date): string {
   return d.toISOString().replace(/[-:T]/g, '').slice(0, 14);
 }
-

@@ -37,7 +37,10 @@ export function createEvaluationActivities(deps: ActivityDeps) {
           return { role: model.role, metrics: { ...regressionMetrics(test.y, testScores), testRows: test.rows } };
         }
         const validation = await loadSplit(deps, features, 'validation');
-        const threshold = bestF1Threshold(validation.y, await predict(net, validation.x, validation.rows, features.width));
+        const threshold = bestF1Threshold(
+          validation.y,
+          await predict(net, validation.x, validation.rows, features.width),
+        );
         const at = atThreshold(test.y, testScores, threshold);
         return {
           role: model.role,

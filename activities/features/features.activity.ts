@@ -1,7 +1,14 @@
 import { log } from '@temporalio/activity';
 import type { PipelineSpec } from '../../libs/spec/pipeline-spec';
 import { splitIndexes } from '../../libs/tabular/split';
-import { type FittedTransform, type RawRow, encodeTarget, fitTransform, outputWidth, transformRows } from '../../models/transform';
+import {
+  type FittedTransform,
+  type RawRow,
+  encodeTarget,
+  fitTransform,
+  outputWidth,
+  transformRows,
+} from '../../models/transform';
 import type { DatasetSnapshot } from '../../workflows/contracts';
 import { type ActivityDeps, getJson, putJson, runPrefix } from '../common';
 import type { StoredTable } from '../ingest/ingest.activity';

@@ -47,11 +47,23 @@ export function createIngestActivities(deps: ActivityDeps) {
       let quarantineKey: string | undefined;
       if (validated.quarantined.length > 0) {
         quarantineKey = `${runPrefix(run)}/quarantine.csv`;
-        const rows = validated.quarantined.map((q) => [q.line, q.problem.column, `expected ${q.problem.expected}, found ${q.problem.found}`, ...q.values]);
-        await deps.data.put(quarantineKey, toCsv(['_line', '_column', '_reason', ...table.header], rows), { contentType: 'text/csv' });
+        const rows = validated.quarantined.map((q) => [
+          q.line,
+          q.problem.column,
+          `expected ${q.problem.expected}, found ${q.problem.found}`,
+          ...q.values,
+        ]);
+        await deps.data.put(quarantineKey, toCsv(['_line', '_column', '_reason', ...table.header], rows), {
+          contentType: 'text/csv',
+        });
         await putJson(deps.data, `${runPrefix(run)}/anomalies.json`, validated.problemCounts);
       }
-      log.info('dataset ingested', { file, sha256: digest, rows: validated.rowCount, quarantined: validated.quarantined.length });
+      log.info('dataset ingested', {
+        file,
+        sha256: digest,
+        rows: validated.rowCount,
+        quarantined: validated.quarantined.length,
+      });
       return {
         uri: datasetUri,
         sha256: digest,

@@ -59,7 +59,10 @@ export function createTrainingActivities(deps: ActivityDeps) {
       const t = spec.training;
       const prefix = `${runPrefix(run)}/models/${role}`;
       const checkpointPrefix = `${runPrefix(run)}/checkpoints/${role}`;
-      const [train, validation] = await Promise.all([loadSplit(deps, features, 'train'), loadSplit(deps, features, 'validation')]);
+      const [train, validation] = await Promise.all([
+        loadSplit(deps, features, 'train'),
+        loadSplit(deps, features, 'validation'),
+      ]);
       const model = buildDenseModel({
         inputDim: features.width,
         task: spec.model.task,
@@ -72,7 +75,8 @@ export function createTrainingActivities(deps: ActivityDeps) {
       const resumed = await resume(deps, model, ctx.info.heartbeatDetails as TrainingHeartbeat | undefined);
       if (resumed) state = resumed;
       const resumedFromEpoch = resumed ? resumed.epoch : undefined;
-      if (resumed) log.info('resuming training from checkpoint', { role, epoch: resumed.epoch, attempt: ctx.info.attempt });
+      if (resumed)
+        log.info('resuming training from checkpoint', { role, epoch: resumed.epoch, attempt: ctx.info.attempt });
       log.info('training', { role, backend, rows: train.rows, width: features.width, fromEpoch: state.epoch });
 
       const xTrain = tf.tensor2d(train.x, [train.rows, features.width]);
@@ -86,7 +90,13 @@ export function createTrainingActivities(deps: ActivityDeps) {
           if (ctx.cancellationSignal.aborted) throw new CancelledFailure('training cancelled');
           const order = tf.tensor1d(shuffled(range(train.rows), seededRandom(t.seed * 7919 + epoch)), 'int32');
           const [xs, ys] = [tf.gather(xTrain, order), tf.gather(yTrain, order)];
-          const h = await model.fit(xs, ys, { epochs: 1, batchSize: t.batchSize, shuffle: false, validationData: [xVal, yVal], verbose: 0 });
+          const h = await model.fit(xs, ys, {
+            epochs: 1,
+            batchSize: t.batchSize,
+            shuffle: false,
+            validationData: [xVal, yVal],
+            verbose: 0,
+          });
           tf.dispose([order, xs, ys]);
           samples += train.rows;
           const point: TrainingProgress = {
@@ -107,8 +117,17 @@ export function createTrainingActivities(deps: ActivityDeps) {
           // Weights first, then the state that points at them: a crash in between leaves the previous pair valid.
           await saveModel(deps, `${checkpointPrefix}/epoch-${epoch}`, model);
           await putJson(deps.data, `${checkpointPrefix}/state.json`, state);
-          await deps.data.remove([`${checkpointPrefix}/epoch-${epoch - 2}/model.json`, `${checkpointPrefix}/epoch-${epoch - 2}/weights.bin`]);
-          ctx.heartbeat({ role, epoch, epochs: t.epochs, checkpointPrefix, history: state.history } satisfies TrainingHeartbeat);
+          await deps.data.remove([
+            `${checkpointPrefix}/epoch-${epoch - 2}/model.json`,
+            `${checkpointPrefix}/epoch-${epoch - 2}/weights.bin`,
+          ]);
+          ctx.heartbeat({
+            role,
+            epoch,
+            epochs: t.epochs,
+            checkpointPrefix,
+            history: state.history,
+          } satisfies TrainingHeartbeat);
           if (epoch - state.bestEpoch >= t.earlyStoppingPatience) {
             log.info('early stopping', { role, epoch, bestEpoch: state.bestEpoch });
             break;
@@ -136,7 +155,11 @@ export function createTrainingActivities(deps: ActivityDeps) {
   };
 }
 
-async function resume(deps: ActivityDeps, model: tf.LayersModel, hb: TrainingHeartbeat | undefined): Promise<CheckpointState | undefined> {
+async function resume(
+  deps: ActivityDeps,
+  model: tf.LayersModel,
+  hb: TrainingHeartbeat | undefined,
+): Promise<CheckpointState | undefined> {
   if (!hb?.checkpointPrefix) return undefined;
   const state = await getJson<CheckpointState>(deps.data, `${hb.checkpointPrefix}/state.json`);
   const saved = await loadModel(deps, `${hb.checkpointPrefix}/epoch-${state.epoch}`);
@@ -152,7 +175,10 @@ async function saveModel(deps: ActivityDeps, prefix: string, model: tf.LayersMod
 }
 
 export async function loadModel(deps: ActivityDeps, prefix: string): Promise<tf.LayersModel> {
-  const [json, weights] = await Promise.all([deps.data.get(`${prefix}/model.json`), deps.data.get(`${prefix}/weights.bin`)]);
+  const [json, weights] = await Promise.all([
+    deps.data.get(`${prefix}/model.json`),
+    deps.data.get(`${prefix}/weights.bin`),
+  ]);
   return modelFromFiles({ 'model.json': json, 'weights.bin': weights });
 }
 

@@ -45,13 +45,18 @@ export class ApiClient {
         body: typeof body === 'string' || body === undefined ? body : new Uint8Array(body),
       });
     } catch (err) {
-      throw new ApiError(0, `Cannot reach the control plane at ${this.baseUrl} (${(err as Error).cause ?? (err as Error).message}). Is it running? (npm run quickstart starts it)`);
+      const cause = (err as Error).cause as Error | undefined;
+      throw new ApiError(
+        0,
+        `Cannot reach the control plane at ${this.baseUrl} (${cause?.message ?? (err as Error).message}). Is it running? (npm run quickstart starts it)`,
+      );
     }
     const text = await res.text();
     const json = text ? (JSON.parse(text) as unknown) : undefined;
     if (!res.ok) {
       const message = (json as { message?: unknown })?.message;
-      throw new ApiError(res.status, `${method} ${path}: ${res.status} ${Array.isArray(message) ? message.join('; ') : String(message ?? res.statusText)}`);
+      const text = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : res.statusText;
+      throw new ApiError(res.status, `${method} ${path}: ${res.status} ${text}`);
     }
     return json as T;
   }

@@ -12,21 +12,39 @@ export interface Output {
   print(text: string): void;
 }
 
-const TERMINAL: Record<string, number> = { promoted: EXIT.ok, 'rejected-by-gate': EXIT.rejected, rejected: EXIT.rejected, expired: EXIT.rejected };
+const TERMINAL: Record<string, number> = {
+  promoted: EXIT.ok,
+  'rejected-by-gate': EXIT.rejected,
+  rejected: EXIT.rejected,
+  expired: EXIT.rejected,
+};
 
 /** Uploads the data if local, launches the run, and (unless `watch` is false) follows it. Returns an exit code. */
-export async function startRun(api: ApiClient, out: Output, specFile: string, o: { data?: string; rerun?: boolean; watch: boolean }) {
+export async function startRun(
+  api: ApiClient,
+  out: Output,
+  specFile: string,
+  o: { data?: string; rerun?: boolean; watch: boolean },
+) {
   const text = await readFile(specFile, 'utf8');
   const spec = parseSpec(text, specFile);
   let datasetUri = spec.data.source?.startsWith('s3://') ? spec.data.source : undefined;
   const local = o.data ?? (datasetUri ? undefined : spec.data.source);
   if (local) {
     const body = await readFile(local);
-    const uploaded = await api.upload<{ uri: string; sha256: string }>(`/datasets?name=${encodeURIComponent(path.basename(local))}`, body, 'text/csv');
+    const uploaded = await api.upload<{ uri: string; sha256: string }>(
+      `/datasets?name=${encodeURIComponent(path.basename(local))}`,
+      body,
+      'text/csv',
+    );
     datasetUri = uploaded.uri;
     if (!out.json) out.print(`uploaded ${local} → ${uploaded.uri}`);
   }
-  const run = await api.post<{ workflowId: string; runId: string; status: string }>('/runs', { spec: text, datasetUri, rerun: o.rerun });
+  const run = await api.post<{ workflowId: string; runId: string; status: string }>('/runs', {
+    spec: text,
+    datasetUri,
+    rerun: o.rerun,
+  });
   if (!out.json) out.print(`run ${run.workflowId} (${run.status.toLowerCase()})`);
   if (!o.watch) {
     if (out.json) out.print(JSON.stringify(run));
@@ -66,27 +84,56 @@ function describeOutcome(run: RunDetail): string {
   const lines = [`status: ${status}`];
   if (p?.metrics) lines.push(`candidate: ${formatMetrics(p.metrics)}`);
   if (p?.baselineMetrics) lines.push(`baseline:  ${formatMetrics(p.baselineMetrics)}`);
-  for (const g of p?.gates ?? []) lines.push(`gate ${g.passed ? 'PASS' : 'FAIL'} ${g.metric}${g.against === 'baseline' ? ' − baseline' : ''} ${g.comparator === 'gte' ? '≥' : '≤'} ${g.threshold} (${g.value.toFixed(4)})`);
+  for (const g of p?.gates ?? [])
+    lines.push(
+      `gate ${g.passed ? 'PASS' : 'FAIL'} ${g.metric}${g.against === 'baseline' ? ' − baseline' : ''} ${g.comparator === 'gte' ? '≥' : '≤'} ${g.threshold} (${g.value.toFixed(4)})`,
+    );
   if (p?.version) lines.push(`version: ${p.model}/${p.version}`);
   if (p?.reasons?.length) lines.push(`reasons: ${p.reasons.join('; ')}`);
-  if (status === 'awaiting-approval') lines.push(`next: a reviewer runs  mlops approve ${run.workflowId} -m "<comment>"`);
+  if (status === 'awaiting-approval')
+    lines.push(`next: a reviewer runs  mlops approve ${run.workflowId} -m "<comment>"`);
   return lines.join('\n');
 }
 
 export function printRuns(out: Output, runs: RunSummary[]): void {
   if (out.json) return out.print(JSON.stringify(runs));
   if (runs.length === 0) return out.print('no runs');
-  for (const r of runs) out.print([r.startTime.slice(0, 19), r.status.padEnd(18), (r.stage ?? '').padEnd(12), (r.submitter ?? '').padEnd(10), r.workflowId].join('  '));
+  for (const r of runs)
+    out.print(
+      [
+        r.startTime.slice(0, 19),
+        r.status.padEnd(18),
+        (r.stage ?? '').padEnd(12),
+        (r.submitter ?? '').padEnd(10),
+        r.workflowId,
+      ].join('  '),
+    );
 }
 
 /** Fetches the champion through the control plane, verifies its checksums, and scores rows. */
-export async function predict(api: ApiClient, out: Output, model: string, rows: Record<string, unknown>[]): Promise<number> {
-  const client = new RegistryClient(new ControlPlaneSource(api.baseUrl, api.token), path.join(os.tmpdir(), 'mlops-model-cache'));
+export async function predict(
+  api: ApiClient,
+  out: Output,
+  model: string,
+  rows: Record<string, unknown>[],
+): Promise<number> {
+  const client = new RegistryClient(
+    new ControlPlaneSource(api.baseUrl, api.token),
+    path.join(os.tmpdir(), 'mlops-model-cache'),
+  );
   const loaded = await client.load(model);
   const scores = await loaded.predict(rows as never);
   loaded.dispose();
   const threshold = loaded.manifest.threshold;
-  const result = { model, version: loaded.version, predictions: scores.map((s) => ({ score: s, ...(threshold !== undefined ? { positive: s >= threshold } : {}) })) };
-  out.print(out.json ? JSON.stringify(result) : `${model}/${loaded.version}: ${result.predictions.map((p) => `${p.score.toFixed(4)}${'positive' in p ? (p.positive ? ' (will buy)' : ' (will not buy)') : ''}`).join(', ')}`);
+  const result = {
+    model,
+    version: loaded.version,
+    predictions: scores.map((s) => ({ score: s, ...(threshold !== undefined ? { positive: s >= threshold } : {}) })),
+  };
+  out.print(
+    out.json
+      ? JSON.stringify(result)
+      : `${model}/${loaded.version}: ${result.predictions.map((p) => `${p.score.toFixed(4)}${'positive' in p ? (p.positive ? ' (will buy)' : ' (will not buy)') : ''}`).join(', ')}`,
+  );
   return EXIT.ok;
 }

@@ -15,12 +15,20 @@ const program = new Command('mlops')
   .option('--as <subject>', 'use the local demo credentials of <subject> (.mlops/auth/demo-credentials.json)')
   .option('--json', 'machine-readable output', false);
 
-const out: Output = { get json() { return Boolean(program.opts().json); }, print: (t) => console.log(t) };
+const out: Output = {
+  get json() {
+    return Boolean(program.opts().json);
+  },
+  print: (t) => console.log(t),
+};
 
 async function api(): Promise<ApiClient> {
   const o = program.opts<{ api: string; token?: string; as?: string }>();
-  const token = o.token ?? (o.as ? await demoToken(path.resolve('.mlops/auth/demo-credentials.json'), o.as) : process.env.MLOPS_TOKEN);
-  if (!token) throw new MlopsError('UNAUTHENTICATED', 'No token: pass --token, set MLOPS_TOKEN, or use --as <subject> locally');
+  const token =
+    o.token ??
+    (o.as ? await demoToken(path.resolve('.mlops/auth/demo-credentials.json'), o.as) : process.env.MLOPS_TOKEN);
+  if (!token)
+    throw new MlopsError('UNAUTHENTICATED', 'No token: pass --token, set MLOPS_TOKEN, or use --as <subject> locally');
   return new ApiClient(o.api.replace(/\/$/, ''), token);
 }
 
@@ -31,7 +39,9 @@ run
   .option('--data <file>', 'local CSV to upload (default: data.source of the spec)')
   .option('--rerun', 'start a new run even if this spec already ran on this data')
   .option('--no-watch', 'return as soon as the run is started')
-  .action(async (spec: string, o: { data?: string; rerun?: boolean; watch: boolean }) => exit(await startRun(await api(), out, spec, o)));
+  .action(async (spec: string, o: { data?: string; rerun?: boolean; watch: boolean }) =>
+    exit(await startRun(await api(), out, spec, o)),
+  );
 run
   .command('list')
   .option('--model <name>')
@@ -45,10 +55,14 @@ run
   });
 run.command('show <id>').action(async (id: string) => {
   const detail = await (await api()).get<RunDetail>(`/runs/${encodeURIComponent(id)}`);
-  out.print(JSON.stringify(out.json ? detail : detail.progress ?? detail, null, out.json ? 0 : 2));
+  out.print(JSON.stringify(out.json ? detail : (detail.progress ?? detail), null, out.json ? 0 : 2));
 });
 run.command('watch <id>').action(async (id: string) => exit(await watchRun(await api(), out, id)));
-run.command('cancel <id>').action(async (id: string) => out.print(JSON.stringify(await (await api()).post(`/runs/${encodeURIComponent(id)}/cancel`))));
+run
+  .command('cancel <id>')
+  .action(async (id: string) =>
+    out.print(JSON.stringify(await (await api()).post(`/runs/${encodeURIComponent(id)}/cancel`))),
+  );
 
 for (const decision of ['approve', 'reject'] as const) {
   program
@@ -56,15 +70,30 @@ for (const decision of ['approve', 'reject'] as const) {
     .description(`${decision} a run awaiting approval (reviewers; never your own run)`)
     .requiredOption('-m, --comment <text>', 'why (recorded in the history and beside the version)')
     .action(async (id: string, o: { comment: string }) => {
-      const d = await (await api()).post<{ reviewer: { subject: string }; at: string }>(`/runs/${encodeURIComponent(id)}/approval`, { decision, comment: o.comment });
+      const d = await (
+        await api()
+      ).post<{ reviewer: { subject: string }; at: string }>(`/runs/${encodeURIComponent(id)}/approval`, {
+        decision,
+        comment: o.comment,
+      });
       out.print(out.json ? JSON.stringify(d) : `${decision}d by ${d.reviewer.subject} at ${d.at}`);
     });
 }
 
 const model = program.command('model').description('the model registry');
-model.command('list').action(async () => out.print(JSON.stringify(await (await api()).get('/models'), null, out.json ? 0 : 2)));
-model.command('versions <name>').action(async (name: string) => out.print(JSON.stringify(await (await api()).get(`/models/${name}/versions`), null, out.json ? 0 : 2)));
-model.command('show <name> <version>').action(async (name: string, version: string) => out.print(JSON.stringify(await (await api()).get(`/models/${name}/versions/${version}`), null, out.json ? 0 : 2)));
+model
+  .command('list')
+  .action(async () => out.print(JSON.stringify(await (await api()).get('/models'), null, out.json ? 0 : 2)));
+model
+  .command('versions <name>')
+  .action(async (name: string) =>
+    out.print(JSON.stringify(await (await api()).get(`/models/${name}/versions`), null, out.json ? 0 : 2)),
+  );
+model
+  .command('show <name> <version>')
+  .action(async (name: string, version: string) =>
+    out.print(JSON.stringify(await (await api()).get(`/models/${name}/versions/${version}`), null, out.json ? 0 : 2)),
+  );
 model
   .command('predict <name>')
   .description('fetch the champion (checksums verified) and score rows given as JSON')
@@ -83,7 +112,8 @@ program
   .requiredOption('--role <role>', ROLES.join(' | '))
   .option('--tokens-file <file>', 'tokens file', process.env.MLOPS_TOKENS_FILE ?? '.mlops/auth/tokens.json')
   .action(async (o: { subject: string; role: string; tokensFile: string }) => {
-    if (!ROLES.includes(o.role as Role)) throw new MlopsError('INVALID_ARGUMENT', `role must be one of ${ROLES.join(', ')}`);
+    if (!ROLES.includes(o.role as Role))
+      throw new MlopsError('INVALID_ARGUMENT', `role must be one of ${ROLES.join(', ')}`);
     out.print(await createToken(o.tokensFile, o.subject, o.role as Role));
   });
 
@@ -93,5 +123,10 @@ function exit(code: number): void {
 
 program.parseAsync().catch((err: unknown) => {
   console.error(`mlops: ${(err as Error).message}`);
-  process.exitCode = err instanceof ApiError ? err.exitCode : err instanceof MlopsError && err.code === 'INVALID_SPEC' ? EXIT.usage : EXIT.error;
+  process.exitCode =
+    err instanceof ApiError
+      ? err.exitCode
+      : err instanceof MlopsError && err.code === 'INVALID_SPEC'
+        ? EXIT.usage
+        : EXIT.error;
 });

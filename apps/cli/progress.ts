@@ -6,7 +6,9 @@ export function renderProgress(run: RunDetail, width = 24): string {
   const p = run.progress;
   const stage = p?.stage ?? run.stage ?? 'queued';
   const index = STAGES.indexOf(stage as (typeof STAGES)[number]);
-  const stages = STAGES.map((s, i) => (i < index || stage === 'done' ? `✓${s}` : i === index ? `▶${s}` : `·${s}`)).join(' ');
+  const stages = STAGES.map((s, i) => (i < index || stage === 'done' ? `✓${s}` : i === index ? `▶${s}` : `·${s}`)).join(
+    ' ',
+  );
   const parts = [stages];
   const live = run.liveTraining.find((t) => t.role === 'candidate') ?? run.liveTraining[0];
   if (stage === 'training' && live) {

@@ -42,7 +42,9 @@ export async function createWorkers(
     }),
   ];
   if (backend.gpu) {
-    workers.push(await Worker.create({ ...common, taskQueue: config.taskQueues.gpu, maxConcurrentActivityTaskExecutions: 1 }));
+    workers.push(
+      await Worker.create({ ...common, taskQueue: config.taskQueues.gpu, maxConcurrentActivityTaskExecutions: 1 }),
+    );
   }
   return { workers, backend };
 }

@@ -8,7 +8,10 @@ let cached: string | undefined;
 export function codeVersion(): string {
   if (cached) return cached;
   try {
-    cached = execFileSync('git', ['describe', '--always', '--dirty'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    cached = execFileSync('git', ['describe', '--always', '--dirty'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     cached = `package-${packageVersion()}`;
   }

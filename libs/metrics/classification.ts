@@ -8,7 +8,7 @@ export function rocAuc(labels: ArrayLike<number>, scores: ArrayLike<number>): nu
   const order = sortedIndexes(scores);
   let positives = 0;
   let rankSumPositives = 0;
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && scores[order[j + 1]] === scores[order[i]]) j++;
     const averageRank = (i + j) / 2 + 1;
@@ -34,10 +34,13 @@ export function prAuc(labels: ArrayLike<number>, scores: ArrayLike<number>): num
   let fp = 0;
   let previousRecall = 0;
   let ap = 0;
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && scores[order[j + 1]] === scores[order[i]]) j++;
-    for (let k = i; k <= j; k++) labels[order[k]] === 1 ? tp++ : fp++;
+    for (let k = i; k <= j; k++) {
+      if (labels[order[k]] === 1) tp++;
+      else fp++;
+    }
     const recall = tp / totalPositives;
     ap += (recall - previousRecall) * (tp / (tp + fp));
     previousRecall = recall;
@@ -97,7 +100,8 @@ export function bestF1Threshold(labels: ArrayLike<number>, scores: ArrayLike<num
   let fp = 0;
   let best = { f1: -1, threshold: 0.5 };
   for (let i = 0; i < order.length; i++) {
-    labels[order[i]] === 1 ? tp++ : fp++;
+    if (labels[order[i]] === 1) tp++;
+    else fp++;
     if (i + 1 < order.length && scores[order[i + 1]] === scores[order[i]]) continue;
     const f1 = (2 * tp) / (tp + fp + totalPositives);
     if (f1 > best.f1) best = { f1, threshold: scores[order[i]] };

@@ -1,5 +1,8 @@
 /** Regression metrics over plain arrays of actual and predicted values (same units as the target). */
-export function regressionMetrics(actual: ArrayLike<number>, predicted: ArrayLike<number>): { rmse: number; mae: number; r2: number } {
+export function regressionMetrics(
+  actual: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+): { rmse: number; mae: number; r2: number } {
   const n = actual.length;
   let mean = 0;
   for (let i = 0; i < n; i++) mean += actual[i] / n;

@@ -73,15 +73,18 @@ export class ModelRegistry {
       await this.store.put(key, bytes, { ifNoneMatch: '*', contentType: 'application/json' });
     } catch (err) {
       if (!(err instanceof PreconditionFailedError)) throw err;
-      if (sha256(await this.store.get(key)) !== sha256(bytes)) throw new ConflictError(`${model}/${version} already has a different ${kind} decision`);
+      if (sha256(await this.store.get(key)) !== sha256(bytes))
+        throw new ConflictError(`${model}/${version} already has a different ${kind} decision`);
     }
   }
 
   async getDecision(model: string, version: string, kind: string): Promise<unknown> {
-    const bytes = await this.store.get(`${versionPrefix(model, version)}/decisions/${kind}.json`).catch((err: unknown) => {
-      if (err instanceof NotFoundError) return null;
-      throw err;
-    });
+    const bytes = await this.store
+      .get(`${versionPrefix(model, version)}/decisions/${kind}.json`)
+      .catch((err: unknown) => {
+        if (err instanceof NotFoundError) return null;
+        throw err;
+      });
     return bytes ? (JSON.parse(bytes.toString('utf8')) as unknown) : null;
   }
 

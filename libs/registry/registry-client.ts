@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { modelFromFiles } from '../../models/model-io';
@@ -42,16 +42,15 @@ export class RegistryClient {
     const files = await this.fetchVerified(manifest);
     const net = await modelFromFiles({ 'model.json': files['model.json'], 'weights.bin': files['weights.bin'] });
     const transform = JSON.parse(files['transform.json'].toString('utf8')) as FittedTransform;
-    const tfjs = require('@tensorflow/tfjs') as typeof tf;
     return {
       model,
       version: manifest.version,
       manifest,
       predict: async (rows) => {
-        const x = tfjs.tensor2d(transformRows(transform, rows), [rows.length, outputWidth(transform)]);
+        const x = tf.tensor2d(transformRows(transform, rows), [rows.length, outputWidth(transform)]);
         const y = net.predict(x) as tf.Tensor;
         const out = Array.from(await y.data());
-        tfjs.dispose([x, y]);
+        tf.dispose([x, y]);
         return out;
       },
       dispose: () => net.dispose(),
@@ -120,7 +119,12 @@ export class ControlPlaneSource implements ModelSource {
     const res = await fetch(`${this.apiUrl}/models/${encodeURIComponent(model)}/champion`, {
       headers: { authorization: `Bearer ${this.token}` },
     });
-    const body = (await res.json()) as { message?: string; manifest: Manifest; manifestSha256: string; files: Record<string, { url: string }> };
+    const body = (await res.json()) as {
+      message?: string;
+      manifest: Manifest;
+      manifestSha256: string;
+      files: Record<string, { url: string }>;
+    };
     if (!res.ok) throw new NotFoundError(body.message ?? `GET champion of ${model}: HTTP ${res.status}`);
     if (sha256(canonicalJson(body.manifest)) !== body.manifestSha256) {
       throw new IntegrityError(`Manifest of ${model} does not match its announced sha256`);
@@ -133,7 +137,8 @@ export class ControlPlaneSource implements ModelSource {
     const url = this.urls.get(`${manifest.version}/${name}`);
     if (!url) throw new NotFoundError(`No download URL for ${name}`);
     const res = await fetch(url);
-    if (!res.ok) throw new NotFoundError(`Download of ${manifest.model}/${manifest.version}/${name}: HTTP ${res.status}`);
+    if (!res.ok)
+      throw new NotFoundError(`Download of ${manifest.model}/${manifest.version}/${name}: HTTP ${res.status}`);
     return Buffer.from(await res.arrayBuffer());
   }
 }

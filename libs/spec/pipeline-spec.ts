@@ -106,22 +106,45 @@ export const PipelineSpecSchema = z
   .superRefine((spec, ctx) => {
     const columns = new Set(spec.data.columns.map((c) => c.name));
     if (!columns.has(spec.data.target.column)) {
-      ctx.addIssue({ code: 'custom', path: ['data', 'target', 'column'], message: `"${spec.data.target.column}" is not a declared column` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['data', 'target', 'column'],
+        message: `"${spec.data.target.column}" is not a declared column`,
+      });
     }
     spec.features.forEach((f, i) => {
       if (!columns.has(f.column)) {
-        ctx.addIssue({ code: 'custom', path: ['features', i, 'column'], message: `"${f.column}" is not a declared column` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['features', i, 'column'],
+          message: `"${f.column}" is not a declared column`,
+        });
       }
       if (f.column === spec.data.target.column) {
         ctx.addIssue({ code: 'custom', path: ['features', i, 'column'], message: 'the target cannot be a feature' });
       }
     });
     const target = spec.data.columns.find((c) => c.name === spec.data.target.column);
-    if (spec.model.task === 'binary-classification' && target && !['boolean', 'category', 'integer'].includes(target.type)) {
-      ctx.addIssue({ code: 'custom', path: ['data', 'target'], message: `classification needs a boolean, category or integer target, found ${target.type}` });
+    if (
+      spec.model.task === 'binary-classification' &&
+      target &&
+      !['boolean', 'category', 'integer'].includes(target.type)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['data', 'target'],
+        message: `classification needs a boolean, category or integer target, found ${target.type}`,
+      });
     }
-    if (spec.model.task === 'regression' && spec.gates.some((g) => ['rocAuc', 'prAuc', 'f1', 'logLoss', 'brier', 'accuracy'].includes(g.metric))) {
-      ctx.addIssue({ code: 'custom', path: ['gates'], message: 'classification metrics cannot gate a regression model' });
+    if (
+      spec.model.task === 'regression' &&
+      spec.gates.some((g) => ['rocAuc', 'prAuc', 'f1', 'logLoss', 'brier', 'accuracy'].includes(g.metric))
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['gates'],
+        message: 'classification metrics cannot gate a regression model',
+      });
     }
   });
 
@@ -146,7 +169,9 @@ export function parseSpec(yamlText: string, source = 'spec'): PipelineSpec {
   try {
     raw = parseYaml(yamlText);
   } catch (err) {
-    throw new SpecValidationError(`Pipeline spec ${source} is not valid YAML: ${(err as Error).message}`, [(err as Error).message]);
+    throw new SpecValidationError(`Pipeline spec ${source} is not valid YAML: ${(err as Error).message}`, [
+      (err as Error).message,
+    ]);
   }
   return validateSpec(raw, source);
 }

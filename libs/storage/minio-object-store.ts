@@ -1,4 +1,4 @@
-import { Client, S3Error } from 'minio';
+import { Client, type S3Error } from 'minio';
 import type { Readable } from 'node:stream';
 import { InvalidArgumentError, MlopsError, NotFoundError } from '../common/errors';
 import type { AppConfig } from '../config/config';
@@ -80,7 +80,12 @@ export class MinioObjectStore implements ObjectStore {
   async list(prefix: string): Promise<ObjectInfo[]> {
     const out: ObjectInfo[] = [];
     const stream = this.client.listObjectsV2(this.bucket, prefix, true);
-    for await (const item of stream as AsyncIterable<{ name?: string; size: number; etag: string; lastModified: Date }>) {
+    for await (const item of stream as AsyncIterable<{
+      name?: string;
+      size: number;
+      etag: string;
+      lastModified: Date;
+    }>) {
       if (item.name) out.push({ key: item.name, size: item.size, etag: item.etag, lastModified: item.lastModified });
     }
     return out;

@@ -11,7 +11,10 @@ import { type ObjectStore, PreconditionFailedError } from './object-store';
  * content-addressed: the same bytes always give the same URI and are stored once.
  * Returns the `s3://` URI a pipeline run ingests.
  */
-export async function uploadDatasetFile(store: ObjectStore, file: string): Promise<{ uri: string; sha256: string; size: number }> {
+export async function uploadDatasetFile(
+  store: ObjectStore,
+  file: string,
+): Promise<{ uri: string; sha256: string; size: number }> {
   const info = await stat(file).catch(() => undefined);
   if (!info?.isFile()) throw new InvalidArgumentError(`Dataset file not found: ${file}`);
   const digest = await hashStream(createReadStream(file));

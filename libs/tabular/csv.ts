@@ -52,7 +52,8 @@ export function parseCsv(text: string, file: string, delimiter = ','): CsvTable 
       field += ch;
     }
   }
-  if (inQuotes) throw new DataValidationError(`${file}, line ${recordLine}: unterminated quoted field`, { file, line: recordLine });
+  if (inQuotes)
+    throw new DataValidationError(`${file}, line ${recordLine}: unterminated quoted field`, { file, line: recordLine });
   if (field !== '' || fields.length > 0) {
     fields.push(field);
     records.push({ fields, line: recordLine });
@@ -62,7 +63,8 @@ export function parseCsv(text: string, file: string, delimiter = ','): CsvTable 
   const seen = new Set<string>();
   for (const h of header) {
     if (h === '') throw new DataValidationError(`${file}, line 1: empty column name in the header`, { file, line: 1 });
-    if (seen.has(h)) throw new DataValidationError(`${file}, line 1: duplicate column "${h}" in the header`, { file, column: h });
+    if (seen.has(h))
+      throw new DataValidationError(`${file}, line 1: duplicate column "${h}" in the header`, { file, column: h });
     seen.add(h);
   }
   if (body.length === 0) throw new DataValidationError(`${file}: the file has a header but no data rows`, { file });
@@ -78,8 +80,8 @@ export function parseCsv(text: string, file: string, delimiter = ','): CsvTable 
 }
 
 /** Serialises rows as RFC 4180 CSV with `\n` line ends, quoting only where needed. */
-export function toCsv(header: string[], rows: readonly (readonly unknown[])[]): string {
-  const cell = (v: unknown): string => {
+export function toCsv(header: string[], rows: readonly (readonly (string | number | boolean | null | undefined)[])[]): string {
+  const cell = (v: string | number | boolean | null | undefined): string => {
     const s = v === null || v === undefined ? '' : String(v);
     return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };

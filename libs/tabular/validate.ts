@@ -53,7 +53,12 @@ export function validateTable(
       const raw = row[indexes[k]];
       const result = parseCell(raw, col);
       if ('error' in result) {
-        const p = { line: table.lines[r], column: col.name, expected: result.error, found: JSON.stringify(truncate(raw)) };
+        const p = {
+          line: table.lines[r],
+          column: col.name,
+          expected: result.error,
+          found: JSON.stringify(truncate(raw)),
+        };
         problemCounts[`${col.name}: ${result.error}`] = (problemCounts[`${col.name}: ${result.error}`] ?? 0) + 1;
         problem ??= p;
       } else typed.push(result.value);

@@ -1,12 +1,7 @@
 import { type Client, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type WorkflowHandle } from '@temporalio/client';
 import { sha256 } from '../common/hash';
 import { type PipelineSpec, specHash } from '../spec/pipeline-spec';
-import {
-  type Identity,
-  PIPELINE_WORKFLOW_TYPE,
-  type PipelineInput,
-  SearchAttributes,
-} from '../../workflows/contracts';
+import { type Identity, PIPELINE_WORKFLOW_TYPE, type PipelineInput, SearchAttributes } from '../../workflows/contracts';
 import type { trainingPipelineWorkflow } from '../../workflows/training-pipeline.workflow';
 
 export interface LaunchRequest {

@@ -9,7 +9,10 @@ import { type Identity, approvalUpdate, progressQuery } from '../../workflows/co
 import { type TestEnvironment, createTestEnvironment } from '../support/environment';
 import { waitFor } from '../support/wait';
 
-const SHOPPERS = path.resolve(__dirname, '../../../shared/datasets/online_shoppers_intention/online_shoppers_intention.csv');
+const SHOPPERS = path.resolve(
+  __dirname,
+  '../../../shared/datasets/online_shoppers_intention/online_shoppers_intention.csv',
+);
 const alice: Identity = { subject: 'alice', role: 'engineer' };
 const bob: Identity = { subject: 'bob', role: 'reviewer' };
 const svc: Identity = { subject: 'checkout-service', role: 'service' };
@@ -39,7 +42,11 @@ describe('training pipeline on real Temporal + MinIO (Online Shoppers)', () => {
   it('promotes the champion only after a reviewer who is not the submitter approves', async () => {
     await env.withWorker(async () => {
       const { handle } = await launch(spec);
-      const progress = await waitFor(() => handle.query(progressQuery), (p) => p.status === 'awaiting-approval', 120_000);
+      const progress = await waitFor(
+        () => handle.query(progressQuery),
+        (p) => p.status === 'awaiting-approval',
+        120_000,
+      );
 
       expect(progress.metrics?.rocAuc).toBeGreaterThan(0.85);
       expect(progress.baselineMetrics?.rocAuc).toBeGreaterThan(0.8);
@@ -50,7 +57,9 @@ describe('training pipeline on real Temporal + MinIO (Online Shoppers)', () => {
 
       await expect(
         handle.executeUpdate(approvalUpdate, { args: [{ reviewer: alice, decision: 'approve', comment: 'lgtm' }] }),
-      ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/alice submitted this run and cannot review it/) } });
+      ).rejects.toMatchObject({
+        cause: { message: expect.stringMatching(/alice submitted this run and cannot review it/) },
+      });
       await expect(
         handle.executeUpdate(approvalUpdate, { args: [{ reviewer: svc, decision: 'approve', comment: 'ok' }] }),
       ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/role service; only a reviewer/) } });
@@ -72,10 +81,19 @@ describe('training pipeline on real Temporal + MinIO (Online Shoppers)', () => {
 
       // Every file the manifest lists is stored with exactly that sha256.
       const { manifest } = await env.registry.getManifest(spec.model.name, result.version as string);
-      expect(Object.keys(manifest.files).sort()).toEqual(['model.json', 'training-history.json', 'transform.json', 'weights.bin']);
+      expect(Object.keys(manifest.files).sort()).toEqual([
+        'model.json',
+        'training-history.json',
+        'transform.json',
+        'weights.bin',
+      ]);
       for (const [name, entry] of Object.entries(manifest.files)) {
         const stored = await env.registry.getFile(spec.model.name, manifest.version, name);
-        expect({ name, sha256: sha256(stored), size: stored.length }).toEqual({ name, sha256: entry.sha256, size: entry.size });
+        expect({ name, sha256: sha256(stored), size: stored.length }).toEqual({
+          name,
+          sha256: entry.sha256,
+          size: entry.size,
+        });
       }
       expect(manifest.lineage.dataset.sha256).toBe(progress.dataset?.sha256);
       expect(await env.registry.getDecision(spec.model.name, manifest.version, 'approval')).toMatchObject({
@@ -84,10 +102,22 @@ describe('training pipeline on real Temporal + MinIO (Online Shoppers)', () => {
       });
 
       // A service fetches the champion, verified, and scores a raw business row.
-      const client = new RegistryClient(new RegistrySource(env.registry), path.join(__dirname, '../../.mlops/test-cache', env.config.buckets.registry));
+      const client = new RegistryClient(
+        new RegistrySource(env.registry),
+        path.join(__dirname, '../../.mlops/test-cache', env.config.buckets.registry),
+      );
       const loaded = await client.load(spec.model.name);
       const [score] = await loaded.predict([
-        { PageValues: 40, ProductRelated: 30, ProductRelated_Duration: 1200, ExitRates: 0.01, BounceRates: 0, Month: 'Nov', VisitorType: 'New_Visitor', Weekend: false },
+        {
+          PageValues: 40,
+          ProductRelated: 30,
+          ProductRelated_Duration: 1200,
+          ExitRates: 0.01,
+          BounceRates: 0,
+          Month: 'Nov',
+          VisitorType: 'New_Visitor',
+          Weekend: false,
+        },
       ]);
       expect(loaded.version).toBe(result.version);
       expect(score).toBeGreaterThan(0);

@@ -28,8 +28,8 @@ describe('trainingPipelineWorkflow replay', () => {
     const scheduled = tampered.events.find((e) => e.activityTaskScheduledEventAttributes);
     expect(scheduled?.activityTaskScheduledEventAttributes?.activityType.name).toBe('ingestDataset');
     scheduled!.activityTaskScheduledEventAttributes!.activityType.name = 'ingestSomethingElse';
-    await expect(Worker.runReplayHistory({ workflowsPath }, historyFromJSON(tampered), 'tampered')).rejects.toBeInstanceOf(
-      DeterminismViolationError,
-    );
+    await expect(
+      Worker.runReplayHistory({ workflowsPath }, historyFromJSON(tampered), 'tampered'),
+    ).rejects.toBeInstanceOf(DeterminismViolationError);
   }, 60_000);
 });

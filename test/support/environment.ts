@@ -25,7 +25,9 @@ let runtimeInstalled = false;
 
 export async function createTestEnvironment(label: string): Promise<TestEnvironment> {
   if (!process.env.MINIO_ACCESS_KEY) {
-    throw new Error('No servers configured: run the tests with `npm test` (it starts Temporal and MinIO), or source .mlops/env');
+    throw new Error(
+      'No servers configured: run the tests with `npm test` (it starts Temporal and MinIO), or source .mlops/env',
+    );
   }
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });

@@ -23,7 +23,10 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     if (roles === undefined) return true; // public: docs, health
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
@@ -31,7 +34,10 @@ export class AuthGuard implements CanActivate {
     const identity = this.tokens.identify(match[1]);
     if (!identity) throw new MlopsError('UNAUTHENTICATED', 'Unknown or revoked token');
     if (!roles.includes(identity.role)) {
-      throw new MlopsError('PERMISSION_DENIED', `${identity.subject} has role ${identity.role}; this route needs one of: ${roles.join(', ')}`);
+      throw new MlopsError(
+        'PERMISSION_DENIED',
+        `${identity.subject} has role ${identity.role}; this route needs one of: ${roles.join(', ')}`,
+      );
     }
     req.identity = identity;
     return true;

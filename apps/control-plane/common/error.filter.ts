@@ -1,5 +1,9 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import type { Response } from 'express';
 import { type ErrorCode, MlopsError } from '../../../libs/common/errors';
 
@@ -34,7 +38,8 @@ export class ErrorFilter implements ExceptionFilter {
       return { status: STATUS[err.code], body: { code: err.code, message: err.message, details: err.details } };
     }
     if (err instanceof WorkflowNotFoundError) return { status: 404, body: { code: 'NOT_FOUND', message: err.message } };
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { status: 409, body: { code: 'ALREADY_EXISTS', message: err.message } };
+    if (err instanceof WorkflowExecutionAlreadyStartedError)
+      return { status: 409, body: { code: 'ALREADY_EXISTS', message: err.message } };
     if (err instanceof WorkflowUpdateFailedError) {
       // The workflow's validator refused the decision: its message says why (self-approval, role, state).
       const reason = err.cause?.message ?? err.message;

@@ -42,7 +42,9 @@ export function infrastructureProviders(config: AppConfig = loadConfig()): Facto
       provide: TokenStore,
       useFactory: async () => {
         const text = await readFile(config.api.tokensFile, 'utf8').catch(() => {
-          new Logger('Auth').warn(`No tokens file at ${config.api.tokensFile}: every authenticated route will answer 401`);
+          new Logger('Auth').warn(
+            `No tokens file at ${config.api.tokensFile}: every authenticated route will answer 401`,
+          );
           return '[]';
         });
         return new TokenStore(JSON.parse(text) as TokenEntry[]);

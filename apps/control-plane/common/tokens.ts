@@ -14,7 +14,8 @@ export class TokenStore {
 
   constructor(entries: TokenEntry[]) {
     for (const e of entries) {
-      if (!ROLES.includes(e.role)) throw new Error(`Tokens file: ${e.subject} has unknown role "${e.role}" (one of ${ROLES.join(', ')})`);
+      if (!ROLES.includes(e.role))
+        throw new Error(`Tokens file: ${e.subject} has unknown role "${e.role}" (one of ${ROLES.join(', ')})`);
     }
     this.byHash = new Map(entries.map((e) => [e.tokenSha256, { subject: e.subject, role: e.role }]));
   }

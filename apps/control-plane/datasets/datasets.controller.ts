@@ -16,7 +16,9 @@ import { DATA_STORE } from '../common/providers';
 import { ZodPipe } from '../common/zod.pipe';
 
 const MAX_BYTES = 4 * 1024 ** 3;
-const UploadQuery = z.object({ name: z.string().regex(/^[\w.-]+\.(csv|csv\.gz)$/, 'a file name ending in .csv or .csv.gz') });
+const UploadQuery = z.object({
+  name: z.string().regex(/^[\w.-]+\.(csv|csv\.gz)$/, 'a file name ending in .csv or .csv.gz'),
+});
 
 @ApiTags('datasets')
 @ApiBearerAuth()
@@ -29,7 +31,9 @@ export class DatasetsController {
   @Roles('engineer', 'admin')
   @ApiConsumes('text/csv', 'application/gzip', 'application/octet-stream')
   @ApiQuery({ name: 'name', example: 'sessions.csv' })
-  @ApiOperation({ summary: 'Upload a dataset (streamed); stored once under its sha256; returns the s3:// URI to launch a run on' })
+  @ApiOperation({
+    summary: 'Upload a dataset (streamed); stored once under its sha256; returns the s3:// URI to launch a run on',
+  })
   async upload(@Req() req: AuthenticatedRequest, @Query(new ZodPipe(UploadQuery)) query: z.infer<typeof UploadQuery>) {
     const dir = path.join(tmpdir(), 'mlops-uploads');
     await mkdir(dir, { recursive: true });

@@ -41,7 +41,9 @@ export class ModelsController {
   @ApiOperation({ summary: 'Versions of a model (only versions whose manifest is written), newest first' })
   async versions(@Param('name') name: string) {
     const versions = await this.registry.listVersions(name);
-    const aliases = await Promise.all(ALIASES.map(async (a) => [a, (await this.registry.getAlias(name, a))?.version] as const));
+    const aliases = await Promise.all(
+      ALIASES.map(async (a) => [a, (await this.registry.getAlias(name, a))?.version] as const),
+    );
     const rows = await Promise.all(
       versions.map(async (version) => {
         const { manifest } = await this.registry.getManifest(name, version);
@@ -76,7 +78,9 @@ export class ModelsController {
   @Get(':name/champion')
   @Roles('service', 'engineer', 'reviewer', 'admin')
   @ApiQuery({ name: 'expiresIn', required: false, description: 'URL lifetime in seconds (60-86400)', example: 900 })
-  @ApiOperation({ summary: 'The promoted model: manifest and time-limited download URLs; verify each sha256 before loading' })
+  @ApiOperation({
+    summary: 'The promoted model: manifest and time-limited download URLs; verify each sha256 before loading',
+  })
   async champion(@Param('name') name: string, @Query(new ZodPipe(Expiry)) query: z.infer<typeof Expiry>) {
     const record = await this.registry.getAlias(name, 'champion');
     if (!record?.version) throw new NotFoundError(`Model ${name} has no champion yet`);
@@ -85,10 +89,20 @@ export class ModelsController {
       await Promise.all(
         Object.entries(manifest.files).map(async ([file, entry]) => [
           file,
-          { ...entry, url: await this.store.presignGet(this.registry.fileKey(name, manifest.version, file), query.expiresIn) },
+          {
+            ...entry,
+            url: await this.store.presignGet(this.registry.fileKey(name, manifest.version, file), query.expiresIn),
+          },
         ]),
       ),
     );
-    return { model: name, version: manifest.version, manifestSha256: sha256, manifest, files, expiresIn: query.expiresIn };
+    return {
+      model: name,
+      version: manifest.version,
+      manifestSha256: sha256,
+      manifest,
+      files,
+      expiresIn: query.expiresIn,
+    };
   }
 }

@@ -7,10 +7,16 @@ import { RunsService } from './runs.service';
 
 const LaunchBody = z.object({
   spec: z.union([z.string().min(1), z.record(z.string(), z.unknown())]),
-  datasetUri: z.string().regex(/^s3:\/\/[^/]+\/.+/, 'an s3://bucket/key URI').optional(),
+  datasetUri: z
+    .string()
+    .regex(/^s3:\/\/[^/]+\/.+/, 'an s3://bucket/key URI')
+    .optional(),
   rerun: z.boolean().optional(),
 });
-const DecisionBody = z.object({ decision: z.enum(['approve', 'reject']), comment: z.string().trim().min(1, 'a comment is required') });
+const DecisionBody = z.object({
+  decision: z.enum(['approve', 'reject']),
+  comment: z.string().trim().min(1, 'a comment is required'),
+});
 const ListQuery = z.object({
   model: z.string().optional(),
   stage: z.string().optional(),
@@ -70,10 +76,17 @@ export class RunsController {
     schema: {
       type: 'object',
       required: ['decision', 'comment'],
-      properties: { decision: { enum: ['approve', 'reject'] }, comment: { type: 'string', example: 'Gates and slices reviewed' } },
+      properties: {
+        decision: { enum: ['approve', 'reject'] },
+        comment: { type: 'string', example: 'Gates and slices reviewed' },
+      },
     },
   })
-  decide(@Req() req: AuthenticatedRequest, @Param('id') id: string, @Body(new ZodPipe(DecisionBody)) body: z.infer<typeof DecisionBody>) {
+  decide(
+    @Req() req: AuthenticatedRequest,
+    @Param('id') id: string,
+    @Body(new ZodPipe(DecisionBody)) body: z.infer<typeof DecisionBody>,
+  ) {
     return this.runs.decide(req.identity, id, body);
   }
 

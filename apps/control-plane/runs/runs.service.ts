@@ -44,10 +44,13 @@ export class RunsService {
   ) {}
 
   async launch(submitter: Identity, body: { spec: string | object; datasetUri?: string; rerun?: boolean }) {
-    const spec: PipelineSpec = typeof body.spec === 'string' ? parseSpec(body.spec, 'in request') : validateSpec(body.spec, 'in request');
+    const spec: PipelineSpec =
+      typeof body.spec === 'string' ? parseSpec(body.spec, 'in request') : validateSpec(body.spec, 'in request');
     const datasetUri = body.datasetUri ?? spec.data.source;
     if (!datasetUri?.startsWith('s3://')) {
-      throw new InvalidArgumentError('No dataset: pass datasetUri (s3://…, e.g. from POST /datasets) or set data.source to an s3:// URI');
+      throw new InvalidArgumentError(
+        'No dataset: pass datasetUri (s3://…, e.g. from POST /datasets) or set data.source to an s3:// URI',
+      );
     }
     const { handle, workflowId } = await launchPipeline(this.temporal, {
       spec,
@@ -61,7 +64,13 @@ export class RunsService {
     return { workflowId, runId: description.runId, status: description.status.name, model: spec.model.name };
   }
 
-  async list(filter: { model?: string; stage?: string; status?: string; submitter?: string; limit: number }): Promise<RunSummary[]> {
+  async list(filter: {
+    model?: string;
+    stage?: string;
+    status?: string;
+    submitter?: string;
+    limit: number;
+  }): Promise<RunSummary[]> {
     const clauses = [`WorkflowType = '${PIPELINE_WORKFLOW_TYPE}'`];
     const add = (attr: string, value?: string) => {
       if (value === undefined) return;
@@ -88,7 +97,11 @@ export class RunsService {
     return { ...summary(description), progress, liveTraining: liveTraining(description), result };
   }
 
-  async decide(reviewer: Identity, workflowId: string, body: { decision: 'approve' | 'reject'; comment: string }): Promise<ApprovalDecision> {
+  async decide(
+    reviewer: Identity,
+    workflowId: string,
+    body: { decision: 'approve' | 'reject'; comment: string },
+  ): Promise<ApprovalDecision> {
     const handle = this.temporal.workflow.getHandle(workflowId);
     return handle.executeUpdate(approvalUpdate, { args: [{ reviewer, ...body }] });
   }
@@ -119,7 +132,12 @@ function liveTraining(d: WorkflowExecutionDescription): RunDetail['liveTraining'
   return (d.raw.pendingActivities ?? []).flatMap((a) => {
     const payload = a.heartbeatDetails?.payloads?.[0];
     if (!payload) return [];
-    const hb = defaultPayloadConverter.fromPayload<{ role: string; epoch: number; epochs: number; history: TrainingProgress[] }>(payload);
+    const hb = defaultPayloadConverter.fromPayload<{
+      role: string;
+      epoch: number;
+      epochs: number;
+      history: TrainingProgress[];
+    }>(payload);
     return [{ role: hb.role, epoch: hb.epoch, epochs: hb.epochs, history: hb.history }];
   });
 }
