@@ -1,0 +1,122 @@
+import * as tf from '@tensorflow/tfjs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { IntegrityError } from '../../libs/common/errors';
+import { MinioObjectStore, createMinioClient } from '../../libs/storage/minio-object-store';
+import { RegistryClient, RegistrySource } from '../../libs/registry/registry-client';
+import type { Manifest } from '../../libs/registry/types';
+import { buildDenseModel } from '../../models/mlp';
+import { modelToFiles } from '../../models/model-io';
+import type { FittedTransform } from '../../models/transform';
+import { type TestEnvironment, createTestEnvironment } from '../support/environment';
+
+const transform: FittedTransform = {
+  formatVersion: 1,
+  task: 'binary-classification',
+  features: [{ column: 'x', kind: 'standardize', log1p: false, mean: 0, std: 1, fill: 0 }],
+  outputNames: ['x'],
+  target: { column: 'y' },
+};
+
+async function modelFiles(seed: number): Promise<Record<string, Buffer>> {
+  const net = buildDenseModel({
+    inputDim: 1,
+    task: 'binary-classification',
+    hiddenUnits: [],
+    dropout: 0,
+    learningRate: 0.01,
+    seed,
+  });
+  const files = await modelToFiles(net);
+  net.dispose();
+  return { ...files, 'transform.json': Buffer.from(JSON.stringify(transform)) };
+}
+
+function manifest(model: string, version: string): Omit<Manifest, 'files'> {
+  return {
+    schemaVersion: 1,
+    model,
+    version,
+    task: 'binary-classification',
+    createdAt: '2026-11-24T00:00:00.000Z',
+    createdBy: { subject: 'alice', role: 'engineer' },
+    run: { workflowId: 'wf', runId: 'run' },
+    metrics: { rocAuc: 0.9 },
+    gates: [],
+    lineage: {
+      dataset: { uri: 's3://d/k', sha256: 'x', rows: 1 },
+      specHash: 'h',
+      spec: {},
+      codeVersion: 't',
+      tfBackend: 'cpu',
+    },
+    modelCard: { description: '', intendedUse: '', features: ['x'], trainingRows: 1, testRows: 1 },
+  };
+}
+
+/** The registry's guarantees against a real MinIO: immutability, manifest-last visibility, CAS aliases, verified loads. */
+describe('ModelRegistry on MinIO', () => {
+  let env: TestEnvironment;
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    env = await createTestEnvironment('registry');
+  });
+  afterAll(() => env?.close());
+
+  it('registers idempotently and refuses different bytes under an existing version', async () => {
+    const files = await modelFiles(1);
+    const first = await env.registry.registerVersion(manifest('m1', 'v1'), files);
+    const again = await env.registry.registerVersion(manifest('m1', 'v1'), files);
+    expect(again.manifestSha256).toBe(first.manifestSha256);
+    expect(await env.registry.listVersions('m1')).toEqual(['v1']);
+    await expect(env.registry.registerVersion(manifest('m1', 'v1'), await modelFiles(2))).rejects.toBeInstanceOf(
+      IntegrityError,
+    );
+    expect((await env.registry.getManifest('m1', 'v1')).sha256).toBe(first.manifestSha256);
+  });
+
+  it('hides a version whose manifest was never written', async () => {
+    const store = new MinioObjectStore(createMinioClient(env.config.minio), env.config.buckets.registry);
+    await store.put('models/m2/versions/orphan/weights.bin', Buffer.from('partial upload'));
+    expect(await env.registry.listVersions('m2')).toEqual([]);
+    await expect(env.registry.getManifest('m2', 'orphan')).rejects.toThrow(/m2\/orphan not found/);
+  });
+
+  it('loses no alias update under concurrent writers', async () => {
+    const files = await modelFiles(3);
+    const versions = ['a', 'b', 'c', 'd', 'e', 'f'];
+    for (const v of versions) await env.registry.registerVersion(manifest('m3', v), files);
+    const at = new Date().toISOString();
+    await Promise.all(
+      versions.map((v) => env.registry.setAlias('m3', 'champion', v, { actor: v, reason: 'race', at })),
+    );
+    const record = await env.registry.getAlias('m3', 'champion');
+    expect(record?.revision).toBe(versions.length);
+    expect(record?.history.map((h) => h.version).sort()).toEqual(versions);
+    expect(record?.version).toBe(record?.history[record.history.length - 1].version);
+    await expect(
+      env.registry.setAlias('m3', 'champion', 'a', { actor: 'x', reason: 'stale', at, expectedVersion: 'not-current' }),
+    ).rejects.toThrow(/expected not-current/);
+  });
+
+  it('refuses to load a model whose weights were altered after registration', async () => {
+    await env.registry.registerVersion(manifest('m4', 'v1'), await modelFiles(4));
+    await env.registry.setAlias('m4', 'champion', 'v1', { actor: 'bob', reason: 'test', at: new Date().toISOString() });
+    const cache = await mkdtemp(path.join(tmpdir(), 'mlops-cache-'));
+    const client = new RegistryClient(new RegistrySource(env.registry), cache);
+    const loaded = await client.load('m4');
+    expect(await loaded.predict([{ x: 1 }])).toHaveLength(1);
+    loaded.dispose();
+
+    const store = new MinioObjectStore(createMinioClient(env.config.minio), env.config.buckets.registry);
+    const weights = await store.get('models/m4/versions/v1/weights.bin');
+    weights[0] ^= 0xff;
+    await store.put('models/m4/versions/v1/weights.bin', weights);
+    const fresh = new RegistryClient(
+      new RegistrySource(env.registry),
+      await mkdtemp(path.join(tmpdir(), 'mlops-cache-')),
+    );
+    await expect(fresh.load('m4')).rejects.toThrow(/Checksum mismatch for m4\/v1\/weights.bin/);
+  });
+});
