@@ -42,7 +42,7 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
   const training = proxyActivities<PipelineActivities>({
     taskQueue: spec.training.accelerator === 'gpu' ? queues.gpu : queues.cpu,
     startToCloseTimeout: '4 hours',
-    heartbeatTimeout: '30 seconds',
+    heartbeatTimeout: '20 seconds',
     retry: { maximumAttempts: 10, initialInterval: '2s', nonRetryableErrorTypes },
   });
 

@@ -115,12 +115,9 @@ export function createTrainingActivities(deps: ActivityDeps) {
             await saveModel(deps, `${checkpointPrefix}/best`, model);
           }
           // Weights first, then the state that points at them: a crash in between leaves the previous pair valid.
-          await saveModel(deps, `${checkpointPrefix}/epoch-${epoch}`, model);
+          await saveCheckpoint(deps, `${checkpointPrefix}/epoch-${epoch}`, model);
           await putJson(deps.data, `${checkpointPrefix}/state.json`, state);
-          await deps.data.remove([
-            `${checkpointPrefix}/epoch-${epoch - 2}/model.json`,
-            `${checkpointPrefix}/epoch-${epoch - 2}/weights.bin`,
-          ]);
+          await deps.data.remove(CHECKPOINT_FILES.map((f) => `${checkpointPrefix}/epoch-${epoch - 2}/${f}`));
           ctx.heartbeat({
             role,
             epoch,
@@ -162,10 +159,29 @@ async function resume(
 ): Promise<CheckpointState | undefined> {
   if (!hb?.checkpointPrefix) return undefined;
   const state = await getJson<CheckpointState>(deps.data, `${hb.checkpointPrefix}/state.json`);
-  const saved = await loadModel(deps, `${hb.checkpointPrefix}/epoch-${state.epoch}`);
+  const prefix = `${hb.checkpointPrefix}/epoch-${state.epoch}`;
+  const saved = await loadModel(deps, prefix);
   model.setWeights(saved.getWeights());
   saved.dispose();
+  // Adam's moments and step count too, so the resumed run follows the same trajectory.
+  const specs = await getJson<tf.io.WeightsManifestEntry[]>(deps.data, `${prefix}/optimizer.json`);
+  const bytes = await deps.data.get(`${prefix}/optimizer.bin`);
+  const named = tf.io.decodeWeights(
+    bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+    specs,
+  );
+  await model.optimizer.setWeights(Object.entries(named).map(([name, tensor]) => ({ name, tensor })));
   return state;
+}
+
+const CHECKPOINT_FILES = ['model.json', 'weights.bin', 'optimizer.json', 'optimizer.bin'];
+
+/** Weights and optimizer state of one epoch. */
+async function saveCheckpoint(deps: ActivityDeps, prefix: string, model: tf.LayersModel): Promise<void> {
+  await saveModel(deps, prefix, model);
+  const { data, specs } = await tf.io.encodeWeights(await model.optimizer.getWeights());
+  await deps.data.put(`${prefix}/optimizer.bin`, Buffer.from(data));
+  await putJson(deps.data, `${prefix}/optimizer.json`, specs);
 }
 
 async function saveModel(deps: ActivityDeps, prefix: string, model: tf.LayersModel): Promise<void> {

@@ -32,7 +32,13 @@ export async function createWorkers(
   const deps = await createActivityDeps(config);
   const backend = await deps.tf();
   const activities = createActivities(deps);
-  const common = { connection, namespace: config.temporal.namespace, activities };
+  // Heartbeats carry per-epoch progress that the control plane shows live: flush them at least every 2 s.
+  const common = {
+    connection,
+    namespace: config.temporal.namespace,
+    activities,
+    maxHeartbeatThrottleInterval: '2 seconds' as const,
+  };
   const workers = [
     await Worker.create({
       ...common,

@@ -19,4 +19,6 @@ trap cleanup EXIT
 
 eval "$(bash "${SCRIPT_DIR}/servers.sh" env)"
 export TEMPORAL_ADDRESS TEMPORAL_NAMESPACE MINIO_ENDPOINT MINIO_ACCESS_KEY MINIO_SECRET_KEY
+# Some tests run the built worker as a real process (kill -9 fault tests).
+npx tsc -p tsconfig.build.json
 npx jest "$@"

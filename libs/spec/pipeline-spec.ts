@@ -124,6 +124,15 @@ export const PipelineSpecSchema = z
         ctx.addIssue({ code: 'custom', path: ['features', i, 'column'], message: 'the target cannot be a feature' });
       }
     });
+    spec.gates.forEach((g, i) => {
+      if (g.against === 'baseline' && !spec.training.baseline) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['gates', i, 'against'],
+          message: 'a baseline gate needs training.baseline: true',
+        });
+      }
+    });
     const target = spec.data.columns.find((c) => c.name === spec.data.target.column);
     if (
       spec.model.task === 'binary-classification' &&

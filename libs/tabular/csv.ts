@@ -80,7 +80,10 @@ export function parseCsv(text: string, file: string, delimiter = ','): CsvTable 
 }
 
 /** Serialises rows as RFC 4180 CSV with `\n` line ends, quoting only where needed. */
-export function toCsv(header: string[], rows: readonly (readonly (string | number | boolean | null | undefined)[])[]): string {
+export function toCsv(
+  header: string[],
+  rows: readonly (readonly (string | number | boolean | null | undefined)[])[],
+): string {
   const cell = (v: string | number | boolean | null | undefined): string => {
     const s = v === null || v === undefined ? '' : String(v);
     return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

@@ -1,4 +1,7 @@
-/** Polls `read` until `done` holds, or fails after `timeoutMs` with the last value seen. */
+/**
+ * Polls `read` until `done` holds, or fails after `timeoutMs` with the last value (or error) seen.
+ * Errors from `read` count as "not yet": a query can fail while a killed worker's replacement starts.
+ */
 export async function waitFor<T>(
   read: () => Promise<T>,
   done: (value: T) => boolean,
@@ -6,12 +9,18 @@ export async function waitFor<T>(
   everyMs = 250,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
+  let last: { value?: T; error?: unknown } = {};
   for (;;) {
-    last = await read();
-    if (done(last)) return last;
-    if (Date.now() > deadline)
-      throw new Error(`Timed out after ${timeoutMs} ms; last value: ${JSON.stringify(last)?.slice(0, 2000)}`);
+    try {
+      last = { value: await read() };
+      if (done(last.value as T)) return last.value as T;
+    } catch (error) {
+      last = { error };
+    }
+    if (Date.now() > deadline) {
+      const seen = last.error ? `last error: ${String(last.error)}` : `last value: ${JSON.stringify(last.value)?.slice(0, 2000)}`;
+      throw new Error(`Timed out after ${timeoutMs} ms; ${seen}`);
+    }
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
