@@ -18,7 +18,9 @@ export async function waitFor<T>(
       last = { error };
     }
     if (Date.now() > deadline) {
-      const seen = last.error ? `last error: ${String(last.error)}` : `last value: ${JSON.stringify(last.value)?.slice(0, 2000)}`;
+      const seen = last.error
+        ? `last error: ${last.error instanceof Error ? last.error.message : JSON.stringify(last.error)}`
+        : `last value: ${JSON.stringify(last.value)?.slice(0, 2000)}`;
       throw new Error(`Timed out after ${timeoutMs} ms; ${seen}`);
     }
     await new Promise((r) => setTimeout(r, everyMs));
