@@ -1,21 +1,30 @@
 import type { RunDetail } from '../control-plane/runs/runs.service';
 import { STAGES } from '../../workflows/contracts';
 
-/** One status line for a run: stages done/current, an epoch bar while training, the latest metrics. */
-export function renderProgress(run: RunDetail, width = 24): string {
+/** One status line for a run: the stages it went through, an epoch bar while training, the latest metrics. */
+export function renderProgress(run: RunDetail, width = 20): string {
   const p = run.progress;
-  const stage = p?.stage ?? run.stage ?? 'queued';
-  const index = STAGES.indexOf(stage as (typeof STAGES)[number]);
-  const stages = STAGES.map((s, i) => (i < index || stage === 'done' ? `✓${s}` : i === index ? `▶${s}` : `·${s}`)).join(
-    ' ',
-  );
+  const status = p?.status ?? run.status;
+  const visited = new Map((p?.stages ?? []).map((s) => [s.stage, s]));
+  const stages = STAGES.map((s) => {
+    const v = visited.get(s);
+    if (!v) return `·${s}`;
+    if (s === 'gates' && status === 'rejected-by-gate') return `✗${s}`;
+    if (s === 'approval' && (status === 'rejected' || status === 'expired')) return `✗${s}`;
+    return v.endedAt ? `✓${s}` : `▶${s}`;
+  }).join(' ');
   const parts = [stages];
-  const live = run.liveTraining.find((t) => t.role === 'candidate') ?? run.liveTraining[0];
-  if (stage === 'training' && live) {
-    const filled = Math.round((live.epoch / live.epochs) * width);
-    const last = live.history[live.history.length - 1];
-    parts.push(`[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] epoch ${live.epoch}/${live.epochs}`);
-    if (last) parts.push(`loss ${last.loss.toFixed(4)} val ${last.valLoss.toFixed(4)}`);
+  if (p?.stage === 'training') {
+    for (const live of run.liveTraining
+      .slice()
+      .sort((a, b) => a.role.localeCompare(b.role))
+      .reverse()) {
+      const filled = Math.round((live.epoch / live.epochs) * width);
+      const last = live.history[live.history.length - 1];
+      parts.push(
+        `${live.role} [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${live.epoch}/${live.epochs}${last ? ` val ${last.valLoss.toFixed(4)}` : ''}`,
+      );
+    }
   }
   if (p?.metrics) parts.push(formatMetrics(p.metrics));
   return parts.join('  ');

@@ -15,7 +15,7 @@ step "1/6 install, build and start: Temporal dev server, MinIO, worker, control 
 bash "${SCRIPT_DIR}/stack.sh" start
 
 step "2/6 generate seeded e-commerce data (users with a latent purchase power → sessions of view/cart/purchase)"
-node dist/pipelines/generator/cli.js --users 3000 --seed 42 --out .mlops/quickstart
+node dist/pipelines/datagen/cli.js --users 3000 --seed 42 --out .mlops/quickstart
 
 step "3/6 alice (engineer) launches pipelines/generated-intent.yaml"
 run_id=$(mlops --as alice --json run start pipelines/generated-intent.yaml --data .mlops/quickstart/sessions.csv --rerun --no-watch | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).workflowId')
@@ -30,7 +30,8 @@ step "5/6 the promoted version in the registry"
 mlops --as bob --json run show "${run_id}" | node -e '
   const r = JSON.parse(require("fs").readFileSync(0, "utf8")).progress;
   console.log(`champion: ${r.model}/${r.version} (approved by ${r.approval.reviewer.subject}: "${r.approval.comment}")`);
-  for (const [k, v] of Object.entries(r.metrics)) console.log(`  ${k.padEnd(14)} ${Number(v).toFixed(4)}   baseline ${r.baselineMetrics?.[k]?.toFixed?.(4) ?? "-"}`);'
+  const f = (v) => (v === undefined ? "-" : Number.isInteger(v) ? String(v) : v.toFixed(4));
+  for (const [k, v] of Object.entries(r.metrics)) console.log(`  ${k.padEnd(14)} ${f(v).padStart(8)}   baseline ${f(r.baselineMetrics?.[k]).padStart(8)}`);'
 
 step "6/6 checkout-service fetches the champion (sha256 verified) and scores two sessions"
 mlops --as checkout-service model predict generated-intent --rows '[

@@ -79,14 +79,18 @@ export function parseCsv(text: string, file: string, delimiter = ','): CsvTable 
   return { header, rows: body.map((r) => r.fields), lines: body.map((r) => r.line) };
 }
 
+type CsvValue = string | number | boolean | null | undefined;
+
 /** Serialises rows as RFC 4180 CSV with `\n` line ends, quoting only where needed. */
-export function toCsv(
-  header: string[],
-  rows: readonly (readonly (string | number | boolean | null | undefined)[])[],
-): string {
-  const cell = (v: string | number | boolean | null | undefined): string => {
+export function toCsv(header: readonly string[], rows: readonly (readonly CsvValue[])[]): string {
+  return toCsvRows([header, ...rows]);
+}
+
+/** CSV lines (each ending in `\n`) for rows without a header: for appending to a stream. */
+export function toCsvRows(rows: readonly (readonly CsvValue[])[]): string {
+  const cell = (v: CsvValue): string => {
     const s = v === null || v === undefined ? '' : String(v);
     return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  return [header, ...rows].map((r) => r.map(cell).join(',')).join('\n') + '\n';
+  return rows.map((r) => r.map(cell).join(',') + '\n').join('');
 }
