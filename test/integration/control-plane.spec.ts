@@ -7,6 +7,7 @@ import { createToken } from '../../apps/cli/credentials';
 import { createControlPlane } from '../../apps/control-plane/bootstrap';
 import { sha256 } from '../../libs/common/hash';
 import { type TestEnvironment, createTestEnvironment } from '../support/environment';
+import { ONLINE_SHOPPERS, sharedDataset } from '../support/datasets';
 import { waitFor } from '../support/wait';
 
 const SHOPPERS = path.resolve(

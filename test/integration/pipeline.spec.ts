@@ -7,6 +7,7 @@ import { launchPipeline } from '../../libs/temporal/pipeline-launcher';
 import { RegistryClient, RegistrySource } from '../../libs/registry/registry-client';
 import { type Identity, approvalUpdate, progressQuery } from '../../workflows/contracts';
 import { type TestEnvironment, createTestEnvironment } from '../support/environment';
+import { ONLINE_SHOPPERS, sharedDataset } from '../support/datasets';
 import { waitFor } from '../support/wait';
 
 const SHOPPERS = path.resolve(

@@ -6,6 +6,7 @@ import { uploadDatasetFile } from '../../libs/storage/upload-dataset';
 import { launchPipeline } from '../../libs/temporal/pipeline-launcher';
 import { approvalUpdate, progressQuery } from '../../workflows/contracts';
 import { type TestEnvironment, createTestEnvironment } from '../support/environment';
+import { ONLINE_SHOPPERS, sharedDataset } from '../support/datasets';
 import { waitFor } from '../support/wait';
 import { WorkerProcess } from '../support/worker-process';
 
