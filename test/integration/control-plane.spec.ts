@@ -10,10 +10,7 @@ import { type TestEnvironment, createTestEnvironment } from '../support/environm
 import { ONLINE_SHOPPERS, sharedDataset } from '../support/datasets';
 import { waitFor } from '../support/wait';
 
-const SHOPPERS = path.resolve(
-  __dirname,
-  '../../../shared/datasets/online_shoppers_intention/online_shoppers_intention.csv',
-);
+const SHOPPERS = sharedDataset(ONLINE_SHOPPERS);
 
 /** The REST API end to end: real Temporal, real MinIO, an in-process worker, bearer tokens from a tokens file. */
 describe('control plane API', () => {

@@ -10,10 +10,7 @@ import { type TestEnvironment, createTestEnvironment } from '../support/environm
 import { ONLINE_SHOPPERS, sharedDataset } from '../support/datasets';
 import { waitFor } from '../support/wait';
 
-const SHOPPERS = path.resolve(
-  __dirname,
-  '../../../shared/datasets/online_shoppers_intention/online_shoppers_intention.csv',
-);
+const SHOPPERS = sharedDataset(ONLINE_SHOPPERS);
 const alice: Identity = { subject: 'alice', role: 'engineer' };
 const bob: Identity = { subject: 'bob', role: 'reviewer' };
 const svc: Identity = { subject: 'checkout-service', role: 'service' };

@@ -10,10 +10,7 @@ import { ONLINE_SHOPPERS, sharedDataset } from '../support/datasets';
 import { waitFor } from '../support/wait';
 import { WorkerProcess } from '../support/worker-process';
 
-const SHOPPERS = path.resolve(
-  __dirname,
-  '../../../shared/datasets/online_shoppers_intention/online_shoppers_intention.csv',
-);
+const SHOPPERS = sharedDataset(ONLINE_SHOPPERS);
 
 /**
  * Fault test on real servers: a worker process is SIGKILLed mid-training, a new one takes over,
