@@ -9,6 +9,14 @@ import type { PipelineSpec } from '../libs/spec/pipeline-spec';
 
 export const DEFAULT_TASK_QUEUES = { cpu: 'mlops-cpu', gpu: 'mlops-gpu' } as const;
 
+/** `evaluation` of specs recorded before the field existed (the schema's defaults). */
+export const DEFAULT_EVALUATION: PipelineSpec['evaluation'] = {
+  slices: [],
+  bootstrapSamples: 200,
+  confidenceLevel: 0.95,
+  firstModelPolicy: 'skip-champion-gates',
+};
+
 export const ROLES = ['engineer', 'reviewer', 'service', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -64,11 +72,37 @@ export type MetricSet = Record<string, number>;
 
 export interface GateResult {
   metric: string;
-  against: 'absolute' | 'baseline';
+  against: 'absolute' | 'baseline' | 'champion' | 'slices' | 'slice-gap';
   comparator: 'gte' | 'lte';
   threshold: number;
   value: number;
+  /** Bootstrap interval of `value` where one exists (champion comparisons). */
+  interval?: { lo: number; hi: number };
   passed: boolean;
+  /** How the value was obtained or why the gate did not apply (e.g. the first-model policy). */
+  note?: string;
+}
+
+/** A metric with its bootstrap percentile interval. */
+export interface MetricEstimate {
+  value: number;
+  lo: number;
+  hi: number;
+}
+
+export interface SliceMetrics {
+  column: string;
+  value: string;
+  rows: number;
+  metrics: MetricSet;
+}
+
+/** What the candidate is compared against in production: the current champion on the same test rows. */
+export interface ChampionComparison {
+  version: string | null;
+  metrics?: MetricSet;
+  /** candidate − champion per metric, with its paired bootstrap interval. */
+  delta?: Record<string, MetricEstimate>;
 }
 
 export interface TrainingProgress {
@@ -101,7 +135,10 @@ export interface RunProgress {
   dataset?: DatasetSnapshot;
   training?: { backend: string; epochs: TrainingProgress[] };
   metrics?: MetricSet;
+  intervals?: Record<string, MetricEstimate>;
   baselineMetrics?: MetricSet;
+  slices?: SliceMetrics[];
+  champion?: ChampionComparison;
   gates?: GateResult[];
   version?: string;
   manifestSha256?: string;

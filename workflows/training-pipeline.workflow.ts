@@ -1,6 +1,7 @@
 import type { Duration } from '@temporalio/common';
 import {
   condition,
+  patched,
   log,
   proxyActivities,
   setHandler,
@@ -10,6 +11,7 @@ import {
 import type { PipelineActivities } from '../activities';
 import {
   type ApprovalDecision,
+  DEFAULT_EVALUATION,
   DEFAULT_TASK_QUEUES,
   type PipelineInput,
   type PipelineResult,
@@ -37,7 +39,8 @@ const io = proxyActivities<PipelineActivities>({
 export async function trainingPipelineWorkflow(input: PipelineInput): Promise<PipelineResult> {
   const info = workflowInfo();
   const run = { workflowId: info.workflowId, runId: info.runId };
-  const { spec } = input;
+  // Specs recorded before a field existed get its default, so old runs replay and finish.
+  const spec = { ...input.spec, evaluation: input.spec.evaluation ?? DEFAULT_EVALUATION };
   const queues = input.taskQueues ?? DEFAULT_TASK_QUEUES;
   const training = proxyActivities<PipelineActivities>({
     taskQueue: spec.training.accelerator === 'gpu' ? queues.gpu : queues.cpu,
@@ -142,10 +145,22 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
     ...evaluation.metrics,
     ...(evaluation.threshold !== undefined ? { threshold: evaluation.threshold } : {}),
   };
+  state.intervals = evaluation.intervals;
+  state.slices = evaluation.slices;
   state.baselineMetrics = baselineEvaluation?.metrics;
+  // Runs started before champion comparisons existed replay without this activity.
+  if (patched('champion-comparison')) {
+    state.champion = await io.compareWithChampion({ spec, features, model: candidate });
+  }
 
   enter('gates');
-  state.gates = evaluateGates(spec.gates, evaluation.metrics, baselineEvaluation?.metrics);
+  state.gates = evaluateGates(spec.gates, {
+    metrics: evaluation.metrics,
+    baseline: baselineEvaluation?.metrics,
+    champion: state.champion,
+    slices: evaluation.slices,
+    firstModelPolicy: spec.evaluation.firstModelPolicy,
+  });
   const failures = gateFailures(state.gates);
   if (failures.length > 0) return finish('rejected-by-gate', failures);
 
@@ -184,6 +199,15 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
     const decided = await condition(() => decision !== undefined, spec.approval.timeout as Duration);
     if (!decided || !decision) {
       state.status = 'running';
+      // The candidate expires with the request: nothing unreviewed stays on offer.
+      await io.releaseAlias({
+        model: spec.model.name,
+        alias: 'candidate',
+        version,
+        actor: 'policy:approval-timeout',
+        reason: `no decision within ${spec.approval.timeout}`,
+        at: new Date().toISOString(),
+      });
       return finish('expired', [`no reviewer decided within ${spec.approval.timeout}`]);
     }
     state.status = 'running';

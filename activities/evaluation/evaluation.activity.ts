@@ -1,11 +1,18 @@
+import { log } from '@temporalio/activity';
 import * as tf from '@tensorflow/tfjs';
-import { atThreshold, bestF1Threshold, brier, logLoss, prAuc, rocAuc } from '../../libs/metrics/classification';
-import { regressionMetrics } from '../../libs/metrics/regression';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { bootstrap } from '../../libs/metrics/bootstrap';
+import { bestF1Threshold } from '../../libs/metrics/classification';
+import { RegistryClient, RegistrySource } from '../../libs/registry/registry-client';
 import type { PipelineSpec } from '../../libs/spec/pipeline-spec';
-import type { MetricSet } from '../../workflows/contracts';
-import type { ActivityDeps } from '../common';
+import type { RawRow } from '../../models/transform';
+import type { ChampionComparison, MetricEstimate, MetricSet, SliceMetrics } from '../../workflows/contracts';
+import { type ActivityDeps, getJson } from '../common';
 import { type FeatureSet, loadSplit } from '../features/features.activity';
 import { type TrainedModel, loadModel } from '../training/training.activity';
+import { measure, metricSet } from './metric-sets';
 
 export interface EvaluateInput {
   spec: PipelineSpec;
@@ -15,54 +22,126 @@ export interface EvaluateInput {
 
 export interface Evaluation {
   role: TrainedModel['role'];
-  /** Test-split metrics; classification metrics at `threshold` chosen on validation for the best F1. */
+  /** Test-split metrics; classification ones at `threshold`, chosen on validation for the best F1. */
   metrics: MetricSet;
+  intervals: Record<string, MetricEstimate>;
+  slices: SliceMetrics[];
   threshold?: number;
 }
 
 export function createEvaluationActivities(deps: ActivityDeps) {
+  /** Scores of a run's model on a split, in row order. */
+  async function scoreSplit(features: FeatureSet, model: TrainedModel, split: 'validation' | 'test') {
+    const net = await loadModel(deps, model.prefix);
+    try {
+      const data = await loadSplit(deps, features, split);
+      return { labels: data.y, scores: await predict(net, data.x, data.rows, features.width) };
+    } finally {
+      net.dispose();
+    }
+  }
+
   return {
     /**
-     * Scores the held-out test split (the same rows for every model of the run). Classification:
-     * ROC-AUC, PR-AUC, log loss, Brier, and accuracy / precision / recall / F1 at the threshold that
-     * maximises F1 on the validation split. Regression: RMSE, MAE, R².
+     * Scores the held-out test split (the same rows for every model of the run): the task's metrics
+     * with bootstrap intervals, and the same metrics per slice value of the spec's slice columns.
      */
     async evaluateModel({ spec, features, model }: EvaluateInput): Promise<Evaluation> {
       await deps.tf();
-      const net = await loadModel(deps, model.prefix);
+      const { labels, scores } = await scoreSplit(features, model, 'test');
+      let threshold: number | undefined;
+      if (spec.model.task === 'binary-classification') {
+        const validation = await scoreSplit(features, model, 'validation');
+        threshold = bestF1Threshold(validation.labels, validation.scores);
+      }
+      const set = metricSet(spec.model.task, threshold);
+      const e = spec.evaluation;
+      const intervals = bootstrap(labels, scores, set, {
+        samples: e.bootstrapSamples,
+        level: e.confidenceLevel,
+        seed: spec.split.seed,
+      });
+      const rows = await getJson<RawRow[]>(deps.data, `${features.prefix}/test.rows.json`);
+      const slices = e.slices.flatMap(({ column, minRows }) =>
+        sliceMetrics(column, minRows, rows, labels, scores, set),
+      );
+      const positives = labels.reduce((a, b) => a + b, 0);
+      return {
+        role: model.role,
+        threshold,
+        intervals,
+        slices,
+        metrics: {
+          ...measure(set, labels, scores),
+          testRows: labels.length,
+          ...(threshold !== undefined ? { testPositives: positives } : {}),
+        },
+      };
+    },
+
+    /**
+     * Scores the model's current champion, loaded from the registry with its own saved transform and
+     * checksums verified, on the same raw test rows as the candidate; returns candidate − champion per
+     * metric with a paired bootstrap interval. `version: null` when there is no champion yet.
+     */
+    async compareWithChampion({ spec, features, model }: EvaluateInput): Promise<ChampionComparison> {
+      await deps.tf();
+      const champion = await deps.registry.getAlias(spec.model.name, 'champion');
+      if (!champion?.version) return { version: null };
+      const cache = await mkdtemp(path.join(tmpdir(), 'mlops-champion-'));
       try {
-        const test = await loadSplit(deps, features, 'test');
-        const testScores = await predict(net, test.x, test.rows, features.width);
-        if (spec.model.task === 'regression') {
-          return { role: model.role, metrics: { ...regressionMetrics(test.y, testScores), testRows: test.rows } };
-        }
-        const validation = await loadSplit(deps, features, 'validation');
-        const threshold = bestF1Threshold(
-          validation.y,
-          await predict(net, validation.x, validation.rows, features.width),
-        );
-        const at = atThreshold(test.y, testScores, threshold);
-        return {
-          role: model.role,
-          threshold,
-          metrics: {
-            rocAuc: rocAuc(test.y, testScores),
-            prAuc: prAuc(test.y, testScores),
-            logLoss: logLoss(test.y, testScores),
-            brier: brier(test.y, testScores),
-            accuracy: at.accuracy,
-            precision: at.precision,
-            recall: at.recall,
-            f1: at.f1,
-            testRows: test.rows,
-            testPositives: test.y.reduce((a, b) => a + b, 0),
-          },
-        };
+        const loaded = await new RegistryClient(new RegistrySource(deps.registry), cache).load(spec.model.name, {
+          version: champion.version,
+        });
+        const rows = await getJson<RawRow[]>(deps.data, `${features.prefix}/test.rows.json`);
+        const championScores = Float32Array.from(await loaded.predict(rows));
+        loaded.dispose();
+        const { labels, scores } = await scoreSplit(features, model, 'test');
+        const set = metricSet(spec.model.task, loaded.manifest.threshold);
+        const e = spec.evaluation;
+        const delta = bootstrap(labels, scores, set, {
+          samples: e.bootstrapSamples,
+          level: e.confidenceLevel,
+          seed: spec.split.seed,
+          paired: championScores,
+        });
+        log.info('compared with champion', { champion: champion.version });
+        return { version: champion.version, metrics: measure(set, labels, championScores), delta };
       } finally {
-        net.dispose();
+        await rm(cache, { recursive: true, force: true });
       }
     },
   };
+}
+
+function sliceMetrics(
+  column: string,
+  minRows: number,
+  rows: RawRow[],
+  labels: Float32Array,
+  scores: Float32Array,
+  set: ReturnType<typeof metricSet>,
+): SliceMetrics[] {
+  const groups = new Map<string, number[]>();
+  rows.forEach((row, i) => {
+    const key = String(row[column] ?? '(missing)');
+    const group = groups.get(key);
+    if (group) group.push(i);
+    else groups.set(key, [i]);
+  });
+  return [...groups.entries()]
+    .filter(([, idx]) => idx.length >= minRows)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([value, idx]) => ({
+      column,
+      value,
+      rows: idx.length,
+      metrics: measure(
+        set,
+        Float32Array.from(idx, (i) => labels[i]),
+        Float32Array.from(idx, (i) => scores[i]),
+      ),
+    }));
 }
 
 async function predict(net: tf.LayersModel, x: Float32Array, rows: number, width: number): Promise<Float32Array> {

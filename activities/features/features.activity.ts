@@ -50,6 +50,10 @@ export function createFeatureActivities(deps: ActivityDeps) {
       const transform = fitTransform(spec, table.columns, split.train);
       const prefix = `${runPrefix(run)}/features`;
       const featureColumns = spec.features.map((f) => f.column);
+      // Raw test rows (features + slice columns): champions are scored with their own saved transform, slices by value.
+      const rawColumns = [...new Set([...featureColumns, ...spec.evaluation.slices.map((s) => s.column)])];
+      const testRows = split.test.map((i) => Object.fromEntries(rawColumns.map((c) => [c, table.columns[c][i]])));
+      await putJson(deps.data, `${runPrefix(run)}/features/test.rows.json`, testRows);
       const rows = {} as Record<SplitName, number>;
       const targetMean = {} as Record<SplitName, number>;
       for (const name of SPLITS) {

@@ -85,6 +85,26 @@ export function createRegistryActivities(deps: ActivityDeps) {
       return deps.registry.setAlias(model, alias, version, change);
     },
 
+    /** Clears `alias` if, and only if, it still points at `version` (a newer run may have moved it since). */
+    async releaseAlias(input: {
+      model: string;
+      alias: AliasName;
+      version: string;
+      actor: string;
+      reason: string;
+      at: string;
+    }): Promise<boolean> {
+      const current = await deps.registry.getAlias(input.model, input.alias);
+      if (current?.version !== input.version) return false;
+      try {
+        await deps.registry.setAlias(input.model, input.alias, null, { ...input, expectedVersion: input.version });
+        return true;
+      } catch (err) {
+        if ((err as { code?: string }).code === 'CONFLICT') return false;
+        throw err;
+      }
+    },
+
     /** Stores a reviewer's decision beside the version (`decisions/approval.json`). */
     async recordApproval(input: { model: string; version: string; decision: ApprovalDecision }): Promise<void> {
       await deps.registry.recordDecision(input.model, input.version, 'approval', input.decision);

@@ -43,9 +43,13 @@ export const GateSchema = z
     comparator: z.enum(['gte', 'lte']),
     threshold: z.number(),
     against: z
-      .enum(['absolute', 'baseline'])
+      .enum(['absolute', 'baseline', 'champion', 'slices', 'slice-gap'])
       .default('absolute')
-      .describe('absolute: metric vs threshold; baseline: (metric − baseline metric) vs threshold'),
+      .describe(
+        'absolute: metric vs threshold; baseline / champion: (metric − theirs) vs threshold, on the same test rows ' +
+          '(champion: fails only when the whole bootstrap interval of the difference is on the wrong side); ' +
+          'slices: the worst slice vs threshold; slice-gap: the largest gap between slices vs threshold',
+      ),
   })
   .strict();
 
@@ -96,6 +100,18 @@ export const PipelineSpecSchema = z
       })
       .strict()
       .prefault({}),
+    evaluation: z
+      .object({
+        slices: z.array(z.object({ column: z.string(), minRows: z.number().int().positive().default(30) }).strict()).default([]),
+        bootstrapSamples: z.number().int().min(20).max(5000).default(200),
+        confidenceLevel: z.number().gt(0.5).lt(1).default(0.95),
+        firstModelPolicy: z
+          .enum(['skip-champion-gates', 'reject'])
+          .default('skip-champion-gates')
+          .describe('What champion gates do when the model has no champion yet; the choice is written into the gate result'),
+      })
+      .strict()
+      .prefault({}),
     gates: z.array(GateSchema).default([]),
     approval: z
       .object({ required: z.boolean().default(true), timeout: duration.default('72h') })
@@ -124,7 +140,15 @@ export const PipelineSpecSchema = z
         ctx.addIssue({ code: 'custom', path: ['features', i, 'column'], message: 'the target cannot be a feature' });
       }
     });
+    spec.evaluation.slices.forEach((s, i) => {
+      if (!columns.has(s.column)) {
+        ctx.addIssue({ code: 'custom', path: ['evaluation', 'slices', i, 'column'], message: `"${s.column}" is not a declared column` });
+      }
+    });
     spec.gates.forEach((g, i) => {
+      if ((g.against === 'slices' || g.against === 'slice-gap') && spec.evaluation.slices.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['gates', i, 'against'], message: 'a slice gate needs evaluation.slices' });
+      }
       if (g.against === 'baseline' && !spec.training.baseline) {
         ctx.addIssue({
           code: 'custom',

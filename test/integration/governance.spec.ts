@@ -1,0 +1,108 @@
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { type PipelineSpec, parseSpec } from '../../libs/spec/pipeline-spec';
+import { uploadDatasetFile } from '../../libs/storage/upload-dataset';
+import { launchPipeline } from '../../libs/temporal/pipeline-launcher';
+import { type Identity, approvalUpdate, progressQuery } from '../../workflows/contracts';
+import { ONLINE_SHOPPERS, sharedDataset } from '../support/datasets';
+import { type TestEnvironment, createTestEnvironment } from '../support/environment';
+import { waitFor } from '../support/wait';
+
+const alice: Identity = { subject: 'alice', role: 'engineer' };
+const bob: Identity = { subject: 'bob', role: 'reviewer' };
+
+/** Gates against the champion, slices with intervals, and approval expiry, on real Temporal + MinIO. */
+describe('governance: champion gates, slices, approval expiry', () => {
+  let env: TestEnvironment;
+  let spec: PipelineSpec;
+  let datasetUri: string;
+
+  beforeAll(async () => {
+    env = await createTestEnvironment('governance');
+    spec = parseSpec(await readFile(path.resolve(__dirname, '../../pipelines/online-shoppers-intent.yaml'), 'utf8'));
+    spec.training.epochs = 10;
+    datasetUri = (await uploadDatasetFile(env.data, sharedDataset(ONLINE_SHOPPERS))).uri;
+  });
+  afterAll(() => env?.close());
+
+  const launch = (s: PipelineSpec) =>
+    launchPipeline(env.client, {
+      spec: s,
+      datasetUri,
+      submitter: alice,
+      taskQueues: env.config.taskQueues,
+      codeVersion: 'test',
+    });
+
+  it('promotes a first model under the first-model policy, then rejects a weaker one against it and leaves the registry untouched', async () => {
+    await env.withWorker(async () => {
+      const { handle } = await launch(spec);
+      const first = await waitFor(
+        () => handle.query(progressQuery),
+        (p) => p.status === 'awaiting-approval',
+        120_000,
+      );
+      const championGate = first.gates?.find((g) => g.against === 'champion');
+      expect(championGate).toMatchObject({
+        passed: true,
+        note: 'no champion yet: first-model policy "skip-champion-gates"',
+      });
+      expect(first.intervals?.rocAuc.lo).toBeLessThan(first.metrics?.rocAuc as number);
+      expect(first.intervals?.rocAuc.hi).toBeGreaterThan(first.metrics?.rocAuc as number);
+      expect(first.slices?.map((s) => `${s.column}=${s.value}`)).toEqual(
+        expect.arrayContaining([
+          'VisitorType=New_Visitor',
+          'VisitorType=Returning_Visitor',
+          'Weekend=true',
+          'Weekend=false',
+        ]),
+      );
+      await handle.executeUpdate(approvalUpdate, {
+        args: [{ reviewer: bob, decision: 'approve', comment: 'first model' }],
+      });
+      expect((await handle.result()).status).toBe('promoted');
+
+      const before = {
+        versions: await env.registry.listVersions(spec.model.name),
+        champion: await env.registry.getAlias(spec.model.name, 'champion'),
+        candidate: await env.registry.getAlias(spec.model.name, 'candidate'),
+      };
+      // Deliberately weaker: a 2-unit network trained for one epoch at a tiny learning rate.
+      const weaker: PipelineSpec = {
+        ...spec,
+        training: { ...spec.training, hiddenUnits: [2], epochs: 1, learningRate: 0.00005, baseline: false },
+        gates: spec.gates.filter((g) => g.against === 'champion'),
+      };
+      const result = await (await launch(weaker)).handle.result();
+      expect(result.status).toBe('rejected-by-gate');
+      expect(result.reasons?.[0]).toMatch(
+        /^rocAuc − champion -0\.\d+ \(95% interval .*\) < -0\.01 required; against champion v/,
+      );
+      expect(await env.registry.listVersions(spec.model.name)).toEqual(before.versions);
+      expect(await env.registry.getAlias(spec.model.name, 'champion')).toEqual(before.champion);
+      expect(await env.registry.getAlias(spec.model.name, 'candidate')).toEqual(before.candidate);
+    });
+  }, 300_000);
+
+  it('expires an unanswered approval: the candidate alias is released and a late approval is refused', async () => {
+    const quick: PipelineSpec = {
+      ...spec,
+      model: { ...spec.model, name: 'expiring-intent' },
+      training: { ...spec.training, epochs: 2 },
+      gates: [],
+      approval: { required: true, timeout: '3s' },
+    };
+    await env.withWorker(async () => {
+      const { handle } = await launch(quick);
+      const result = await handle.result();
+      expect(result).toMatchObject({ status: 'expired', reasons: ['no reviewer decided within 3s'] });
+      await expect(
+        handle.executeUpdate(approvalUpdate, { args: [{ reviewer: bob, decision: 'approve', comment: 'too late' }] }),
+      ).rejects.toThrow(/already completed/);
+    });
+    const candidate = await env.registry.getAlias('expiring-intent', 'candidate');
+    expect(candidate?.version).toBeNull();
+    expect(candidate?.history.at(-1)).toMatchObject({ actor: 'policy:approval-timeout', version: null });
+    expect(await env.registry.getAlias('expiring-intent', 'champion')).toBeNull();
+  }, 180_000);
+});
