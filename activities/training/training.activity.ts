@@ -132,6 +132,8 @@ export function createTrainingActivities(deps: ActivityDeps) {
         }
       } finally {
         tf.dispose([xTrain, yTrain, xVal, yVal]);
+        // TF.js does not free an optimizer that was passed to compile(): its Adam moments would leak per run.
+        model.optimizer.dispose();
         model.dispose();
       }
       // The registered model is the best epoch's, not the last one's.

@@ -102,13 +102,17 @@ export const PipelineSpecSchema = z
       .prefault({}),
     evaluation: z
       .object({
-        slices: z.array(z.object({ column: z.string(), minRows: z.number().int().positive().default(30) }).strict()).default([]),
+        slices: z
+          .array(z.object({ column: z.string(), minRows: z.number().int().positive().default(30) }).strict())
+          .default([]),
         bootstrapSamples: z.number().int().min(20).max(5000).default(200),
         confidenceLevel: z.number().gt(0.5).lt(1).default(0.95),
         firstModelPolicy: z
           .enum(['skip-champion-gates', 'reject'])
           .default('skip-champion-gates')
-          .describe('What champion gates do when the model has no champion yet; the choice is written into the gate result'),
+          .describe(
+            'What champion gates do when the model has no champion yet; the choice is written into the gate result',
+          ),
       })
       .strict()
       .prefault({}),
@@ -142,12 +146,20 @@ export const PipelineSpecSchema = z
     });
     spec.evaluation.slices.forEach((s, i) => {
       if (!columns.has(s.column)) {
-        ctx.addIssue({ code: 'custom', path: ['evaluation', 'slices', i, 'column'], message: `"${s.column}" is not a declared column` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['evaluation', 'slices', i, 'column'],
+          message: `"${s.column}" is not a declared column`,
+        });
       }
     });
     spec.gates.forEach((g, i) => {
       if ((g.against === 'slices' || g.against === 'slice-gap') && spec.evaluation.slices.length === 0) {
-        ctx.addIssue({ code: 'custom', path: ['gates', i, 'against'], message: 'a slice gate needs evaluation.slices' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['gates', i, 'against'],
+          message: 'a slice gate needs evaluation.slices',
+        });
       }
       if (g.against === 'baseline' && !spec.training.baseline) {
         ctx.addIssue({

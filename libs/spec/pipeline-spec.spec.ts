@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { SpecValidationError } from '../common/errors';
+import { durationMs, parseSpec, specHash, validateSpec } from './pipeline-spec';
+
+const minimal = () => ({
+  apiVersion: 'mlops.dev/v1',
+  kind: 'TrainingPipeline',
+  model: { name: 'tiny', task: 'binary-classification' },
+  data: {
+    target: { column: 'y' },
+    columns: [
+      { name: 'x', type: 'number' },
+      { name: 'y', type: 'boolean' },
+    ],
+  },
+  features: [{ column: 'x', transform: 'standardize' }],
+});
+
+const issuesOf = (input: unknown): string[] => {
+  try {
+    validateSpec(input);
+  } catch (err) {
+    return (err as SpecValidationError).issues;
+  }
+  throw new Error('expected the spec to be refused');
+};
+
+describe(validateSpec.name, () => {
+  it('accepts every bundled example pipeline', () => {
+    const dir = path.resolve(__dirname, '../../pipelines');
+    for (const file of ['online-shoppers-intent.yaml', 'generated-intent.yaml', 'taiwan-credit-default.yaml']) {
+      expect(() => parseSpec(readFileSync(path.join(dir, file), 'utf8'), file)).not.toThrow();
+    }
+  });
+
+  it('applies the defaults of omitted sections', () => {
+    const spec = validateSpec(minimal());
+    expect(spec.split).toEqual({ strategy: 'stratified', seed: 42, validation: 0.15, test: 0.15 });
+    expect(spec.training).toMatchObject({
+      model: 'mlp',
+      hiddenUnits: [64, 32],
+      epochs: 20,
+      accelerator: 'cpu',
+      baseline: true,
+    });
+    expect(spec.approval).toEqual({ required: true, timeout: '72h' });
+    expect(spec.evaluation.firstModelPolicy).toBe('skip-champion-gates');
+  });
+
+  it.each([
+    ['an unknown key', { ...minimal(), extra: 1 }, /Unrecognized key/],
+    ['a bad model name', { ...minimal(), model: { name: 'Bad Name', task: 'regression' } }, /^model\.name: lower-case/],
+    [
+      'an undeclared target',
+      { ...minimal(), data: { ...minimal().data, target: { column: 'z' } } },
+      /data\.target\.column: "z" is not a declared column/,
+    ],
+    [
+      'an undeclared feature',
+      { ...minimal(), features: [{ column: 'q', transform: 'one-hot' }] },
+      /features\.0\.column: "q" is not a declared column/,
+    ],
+    [
+      'the target as a feature',
+      { ...minimal(), features: [{ column: 'y', transform: 'passthrough' }] },
+      /the target cannot be a feature/,
+    ],
+    ['a bad duration', { ...minimal(), approval: { timeout: '3 weeks' } }, /approval\.timeout: a duration/],
+    [
+      'a baseline gate without a baseline',
+      {
+        ...minimal(),
+        training: { baseline: false },
+        gates: [{ metric: 'rocAuc', comparator: 'gte', threshold: 0, against: 'baseline' }],
+      },
+      /needs training\.baseline/,
+    ],
+    [
+      'a slice gate without slices',
+      { ...minimal(), gates: [{ metric: 'rocAuc', comparator: 'gte', threshold: 0.7, against: 'slices' }] },
+      /needs evaluation\.slices/,
+    ],
+  ])('refuses %s with the path of the problem', (_label, input, pattern) => {
+    expect(issuesOf(input).join('\n')).toMatch(pattern);
+  });
+
+  it('refuses a numeric target for classification and classification gates for regression', () => {
+    const numeric = minimal();
+    numeric.data.columns[1].type = 'number';
+    expect(issuesOf(numeric).join('\n')).toMatch(
+      /classification needs a boolean, category or integer target, found number/,
+    );
+    const regression = {
+      ...minimal(),
+      model: { name: 'tiny', task: 'regression' },
+      gates: [{ metric: 'rocAuc', comparator: 'gte', threshold: 0.5 }],
+    };
+    regression.data.columns[1].type = 'number';
+    expect(issuesOf(regression).join('\n')).toMatch(/classification metrics cannot gate a regression model/);
+  });
+
+  it('reports YAML syntax errors as spec errors', () => {
+    expect(() => parseSpec('model: [unclosed', 'broken.yaml')).toThrow(/Pipeline spec broken\.yaml is not valid YAML/);
+  });
+});
+
+describe(specHash.name, () => {
+  it('ignores key order and changes with any value', () => {
+    const a = validateSpec(minimal());
+    const reordered = validateSpec(JSON.parse(JSON.stringify({ features: minimal().features, ...minimal() })));
+    expect(specHash(reordered)).toBe(specHash(a));
+    expect(specHash(validateSpec({ ...minimal(), split: { seed: 43 } }))).not.toBe(specHash(a));
+  });
+});
+
+describe(durationMs.name, () => {
+  it('converts spec durations', () => {
+    expect(durationMs('72h')).toBe(72 * 3_600_000);
+    expect(durationMs('250ms')).toBe(250);
+    expect(() => durationMs('1w')).toThrow(SpecValidationError);
+  });
+});
