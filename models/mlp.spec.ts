@@ -67,7 +67,7 @@ describe(buildDenseModel.name, () => {
     const before = tf.memory().numTensors;
     for (let epoch = 0; epoch < 3; epoch++) {
       await model.fit(x, y, { epochs: 1, verbose: 0 });
-      tf.dispose(model.predict(x) as tf.Tensor);
+      tf.dispose(model.predict(x));
     }
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, y]);
