@@ -1,6 +1,6 @@
 import type { MetricFn } from '../../libs/metrics/bootstrap';
 import { atThreshold, brier, logLoss, prAuc, rocAuc } from '../../libs/metrics/classification';
-import { regressionMetrics } from '../../libs/metrics/regression';
+import { pearson, regressionMetrics, spearman, topDecileShare, totalError } from '../../libs/metrics/regression';
 
 /** The metrics reported (and bootstrapped) for a task; classification ones at the validation-chosen threshold. */
 export function metricSet(task: 'binary-classification' | 'regression', threshold = 0.5): Record<string, MetricFn> {
@@ -9,6 +9,10 @@ export function metricSet(task: 'binary-classification' | 'regression', threshol
       rmse: (y, p) => regressionMetrics(y, p).rmse,
       mae: (y, p) => regressionMetrics(y, p).mae,
       r2: (y, p) => regressionMetrics(y, p).r2,
+      pearson,
+      spearman,
+      totalError,
+      topDecileShare,
     };
   }
   return {

@@ -4,7 +4,9 @@ import { DataValidationError } from '../../libs/common/errors';
 import { canonicalJson, sha256 } from '../../libs/common/hash';
 import type { PipelineSpec } from '../../libs/spec/pipeline-spec';
 import { PreconditionFailedError } from '../../libs/storage/object-store';
-import { parseCsv, toCsv } from '../../libs/tabular/csv';
+import { aggregateTransactions } from '../../libs/tabular/aggregate';
+import { parseTable, toCsv } from '../../libs/tabular/csv';
+import { datasetExtension } from '../../libs/storage/upload-dataset';
 import { validateTable } from '../../libs/tabular/validate';
 import type { DatasetSnapshot } from '../../workflows/contracts';
 import { type ActivityDeps, parseS3Uri, putJson, runPrefix } from '../common';
@@ -36,12 +38,15 @@ export function createIngestActivities(deps: ActivityDeps) {
       const raw = await deps.bucket(bucket).get(key);
       const digest = sha256(raw);
       const text = decode(raw, file);
-      const table = parseCsv(text, file, spec.data.delimiter);
+      const table = parseTable(text, file, { ...spec.data, names: spec.data.columns.map((c) => c.name) });
       const validated = validateTable(table, spec.data.columns, file, spec.data.maxInvalidRowFraction);
 
-      await putIfAbsent(deps, `datasets/${digest}/source${key.endsWith('.gz') ? '.csv.gz' : '.csv'}`, raw);
-      const tableKey = `datasets/${digest}/tables/${sha256(canonicalJson(spec.data.columns)).slice(0, 16)}.json`;
-      const stored: StoredTable = { columns: validated.columns, rowCount: validated.rowCount };
+      await putIfAbsent(deps, `datasets/${digest}/source${datasetExtension(key)}`, raw);
+      // A transaction log becomes one row per entity (calibration features, holdout target) before it is stored.
+      const stored: StoredTable = spec.aggregate
+        ? aggregateTransactions(validated.columns, spec.aggregate)
+        : { columns: validated.columns, rowCount: validated.rowCount };
+      const tableKey = `datasets/${digest}/tables/${sha256(canonicalJson([spec.data.columns, spec.aggregate ?? null])).slice(0, 16)}.json`;
       await putIfAbsent(deps, tableKey, Buffer.from(JSON.stringify(stored)));
 
       let quarantineKey: string | undefined;
@@ -68,7 +73,7 @@ export function createIngestActivities(deps: ActivityDeps) {
         uri: datasetUri,
         sha256: digest,
         tableKey,
-        rows: validated.rowCount,
+        rows: stored.rowCount,
         quarantinedRows: validated.quarantined.length,
         quarantineKey,
         columns: table.header,

@@ -31,6 +31,6 @@ export function renderProgress(run: RunDetail, width = 20): string {
 }
 
 export function formatMetrics(m: Record<string, number>): string {
-  const keys = ['rocAuc', 'prAuc', 'f1', 'logLoss', 'rmse', 'mae', 'r2'].filter((k) => k in m);
+  const keys = ['rocAuc', 'prAuc', 'f1', 'logLoss', 'rmse', 'mae', 'r2', 'pearson', 'totalError'].filter((k) => k in m);
   return keys.map((k) => `${k} ${m[k].toFixed(4)}`).join(' ');
 }

@@ -108,7 +108,7 @@ describe(validateSpec.name, () => {
 describe(specHash.name, () => {
   it('ignores key order and changes with any value', () => {
     const a = validateSpec(minimal());
-    const reordered = validateSpec(JSON.parse(JSON.stringify({ features: minimal().features, ...minimal() })));
+    const reordered = validateSpec(Object.fromEntries(Object.entries(minimal()).reverse()));
     expect(specHash(reordered)).toBe(specHash(a));
     expect(specHash(validateSpec({ ...minimal(), split: { seed: 43 } }))).not.toBe(specHash(a));
   });

@@ -7,6 +7,24 @@ import { canonicalJson, sha256 } from '../common/hash';
  * The pipeline spec: one YAML file per pipeline, validated by this one schema.
  * `docs/` tables and the OpenAPI examples are derived from it; nothing else defines a spec field.
  */
+/** Columns of the per-entity table that `aggregate` produces (see libs/tabular/aggregate.ts). */
+export const AGGREGATE_COLUMNS = [
+  'entity',
+  'frequency',
+  'recency_days',
+  'age_days',
+  'days_since_last',
+  'transactions',
+  'spend_total',
+  'spend_mean',
+  'spend_max',
+  'mean_gap_days',
+  'active_30d',
+  'active_90d',
+  'spend_90d',
+  'target',
+] as const;
+
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lower-case letters, digits and dashes, 2-63 characters');
 const duration = z
   .string()
@@ -22,6 +40,7 @@ export const ColumnSchema = z
     min: z.number().optional(),
     max: z.number().optional(),
     values: z.array(z.string()).optional().describe('Allowed categories (category columns)'),
+    dateFormat: z.enum(['iso', 'yyyymmdd']).default('iso').describe('How datetime cells are written'),
     trueValues: z.array(z.string()).default(['true', 'TRUE', 'True', '1', 'yes']),
     falseValues: z.array(z.string()).default(['false', 'FALSE', 'False', '0', 'no']),
   })
@@ -39,7 +58,21 @@ export const FeatureSchema = z
 
 export const GateSchema = z
   .object({
-    metric: z.enum(['rocAuc', 'prAuc', 'f1', 'logLoss', 'brier', 'accuracy', 'rmse', 'mae', 'r2']),
+    metric: z.enum([
+      'rocAuc',
+      'prAuc',
+      'f1',
+      'logLoss',
+      'brier',
+      'accuracy',
+      'rmse',
+      'mae',
+      'r2',
+      'pearson',
+      'spearman',
+      'totalError',
+      'topDecileShare',
+    ]),
     comparator: z.enum(['gte', 'lte']),
     threshold: z.number(),
     against: z
@@ -68,8 +101,15 @@ export const PipelineSpecSchema = z
     data: z
       .object({
         source: z.string().optional().describe('Local path (uploaded at launch) or s3://bucket/key'),
-        format: z.literal('csv').default('csv'),
+        format: z
+          .enum(['csv', 'whitespace'])
+          .default('csv')
+          .describe('whitespace: fields separated by runs of spaces/tabs'),
         delimiter: z.string().length(1).default(','),
+        header: z
+          .boolean()
+          .default(true)
+          .describe('false: the file has no header; columns are named by `columns` in order'),
         target: z.object({ column: z.string(), positiveValue: z.string().optional() }).strict(),
         columns: z.array(ColumnSchema).min(2),
         maxInvalidRowFraction: z.number().min(0).max(1).default(0),
@@ -100,6 +140,27 @@ export const PipelineSpecSchema = z
       })
       .strict()
       .prefault({}),
+    aggregate: z
+      .object({
+        entity: z.string().describe('Column identifying the customer / user'),
+        time: z.string().describe('Datetime column of each transaction'),
+        amount: z.string().optional().describe('Spend column (monetary features, spend target)'),
+        cutoff: z
+          .string()
+          .regex(/^\d{4}-\d{2}-\d{2}$/)
+          .describe('Last day of the calibration period: features see only transactions up to its end'),
+        holdoutEnd: z
+          .string()
+          .regex(/^\d{4}-\d{2}-\d{2}$/)
+          .describe('Last day of the holdout period: targets come only from (cutoff, holdoutEnd]'),
+        sameDayAsOne: z.boolean().default(true).describe('Transactions of one entity on one day count as one'),
+        target: z.enum(['holdout-transactions', 'holdout-spend']),
+      })
+      .strict()
+      .optional()
+      .describe(
+        'Turns a transaction log into one row per entity (calibration/holdout protocol); features and target refer to its columns',
+      ),
     evaluation: z
       .object({
         slices: z
@@ -124,7 +185,23 @@ export const PipelineSpecSchema = z
   })
   .strict()
   .superRefine((spec, ctx) => {
-    const columns = new Set(spec.data.columns.map((c) => c.name));
+    const columns = new Set(spec.aggregate ? AGGREGATE_COLUMNS : spec.data.columns.map((c) => c.name));
+    const raw = new Set(spec.data.columns.map((c) => c.name));
+    if (spec.aggregate) {
+      for (const key of ['entity', 'time', 'amount'] as const) {
+        const column = spec.aggregate[key];
+        if (column !== undefined && !raw.has(column)) {
+          ctx.addIssue({ code: 'custom', path: ['aggregate', key], message: `"${column}" is not a declared column` });
+        }
+      }
+      if (spec.aggregate.target === 'holdout-spend' && !spec.aggregate.amount) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['aggregate', 'amount'],
+          message: 'a spend target needs the amount column',
+        });
+      }
+    }
     if (!columns.has(spec.data.target.column)) {
       ctx.addIssue({
         code: 'custom',
@@ -169,7 +246,9 @@ export const PipelineSpecSchema = z
         });
       }
     });
-    const target = spec.data.columns.find((c) => c.name === spec.data.target.column);
+    const target = spec.aggregate
+      ? { type: 'number' }
+      : spec.data.columns.find((c) => c.name === spec.data.target.column);
     if (
       spec.model.task === 'binary-classification' &&
       target &&
@@ -194,6 +273,7 @@ export const PipelineSpecSchema = z
   });
 
 export type PipelineSpec = z.infer<typeof PipelineSpecSchema>;
+export type AggregateSpec = NonNullable<PipelineSpec['aggregate']>;
 export type ColumnSpec = z.infer<typeof ColumnSchema>;
 export type FeatureSpec = z.infer<typeof FeatureSchema>;
 export type GateSpec = z.infer<typeof GateSchema>;

@@ -29,7 +29,7 @@ export async function uploadDatasetStream(
   size: number,
   name: string,
 ): Promise<{ uri: string; sha256: string; size: number }> {
-  const key = `datasets/${digest}/source${name.endsWith('.gz') ? '.csv.gz' : '.csv'}`;
+  const key = `datasets/${digest}/source${datasetExtension(name)}`;
   if (!(await store.stat(key))) {
     try {
       await store.putStream(key, open(), size, { ifNoneMatch: '*', contentType: 'text/csv' });
@@ -44,4 +44,10 @@ export async function hashStream(stream: Readable): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of stream) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/** The stored extension of a dataset file: its own (`.csv`, `.txt`, `.tsv`, …), `.gz` kept. */
+export function datasetExtension(name: string): string {
+  const m = /(\.[A-Za-z0-9]{1,8})(\.gz)?$/.exec(name);
+  return m ? `${m[1].toLowerCase()}${m[2] ?? ''}` : '';
 }

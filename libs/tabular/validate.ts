@@ -105,8 +105,14 @@ function parseCell(raw: string, col: ColumnSpec): { value: Cell } | { error: str
     case 'category':
       if (col.values && !col.values.includes(s)) return { error: `one of ${col.values.join(', ')}` };
       return { value: s };
-    case 'datetime':
-      return Number.isNaN(Date.parse(s)) ? { error: 'an ISO 8601 date-time' } : { value: s };
+    case 'datetime': {
+      const iso =
+        col.dateFormat === 'yyyymmdd' && /^\d{8}$/.test(s) ? `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}` : s;
+      const expected = col.dateFormat === 'yyyymmdd' ? 'a date as yyyymmdd' : 'an ISO 8601 date-time';
+      return Number.isNaN(Date.parse(iso)) || (col.dateFormat === 'yyyymmdd' && iso === s)
+        ? { error: expected }
+        : { value: iso };
+    }
     default:
       return { value: s };
   }

@@ -20,3 +20,4 @@ export function sharedDataset(relative: string): string {
 }
 
 export const ONLINE_SHOPPERS = 'online_shoppers_intention/online_shoppers_intention.csv';
+export const CDNOW_MASTER = 'cdnow/CDNOW_master.txt';

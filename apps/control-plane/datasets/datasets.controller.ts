@@ -17,7 +17,9 @@ import { ZodPipe } from '../common/zod.pipe';
 
 const MAX_BYTES = 4 * 1024 ** 3;
 const UploadQuery = z.object({
-  name: z.string().regex(/^[\w.-]+\.(csv|csv\.gz)$/, 'a file name ending in .csv or .csv.gz'),
+  name: z
+    .string()
+    .regex(/^[\w.-]+\.(csv|tsv|txt|dat)(\.gz)?$/, 'a file name ending in .csv, .tsv, .txt or .dat (optionally .gz)'),
 });
 
 @ApiTags('datasets')
