@@ -144,6 +144,8 @@ export interface RunProgress {
   manifestSha256?: string;
   approval?: ApprovalDecision;
   reasons?: string[];
+  /** Things a reviewer should know about how the run went (e.g. a GPU-to-CPU fallback). */
+  notes?: string[];
 }
 
 export interface PipelineResult {

@@ -1,5 +1,7 @@
-import type { Duration } from '@temporalio/common';
+import { type Duration, TimeoutType } from '@temporalio/common';
 import {
+  ActivityFailure,
+  TimeoutFailure,
   condition,
   patched,
   log,
@@ -42,11 +44,19 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
   // Specs recorded before a field existed get its default, so old runs replay and finish.
   const spec = { ...input.spec, evaluation: input.spec.evaluation ?? DEFAULT_EVALUATION };
   const queues = input.taskQueues ?? DEFAULT_TASK_QUEUES;
-  const training = proxyActivities<PipelineActivities>({
-    taskQueue: spec.training.accelerator === 'gpu' ? queues.gpu : queues.cpu,
+  const trainingOptions = {
     startToCloseTimeout: '4 hours',
     heartbeatTimeout: '20 seconds',
     retry: { maximumAttempts: 10, initialInterval: '2s', nonRetryableErrorTypes },
+  } as const;
+  const onCpu = proxyActivities<PipelineActivities>({ ...trainingOptions, taskQueue: queues.cpu });
+  // Only workers whose backend reports a GPU poll the GPU queue; without one the activity waits there
+  // (visible as scheduled-not-started), or falls back to the CPU queue if the spec allows it.
+  const fallback = spec.training.cpuFallbackAfter as Duration | undefined;
+  const onGpu = proxyActivities<PipelineActivities>({
+    ...trainingOptions,
+    taskQueue: queues.gpu,
+    ...(fallback ? { scheduleToStartTimeout: fallback } : {}),
   });
 
   const state: RunProgress = {
@@ -129,10 +139,29 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
   enter('features');
   const features = await io.prepareFeatures({ run, spec, snapshot });
 
+  const trainCandidate = async () => {
+    const input = { run, spec, features, role: 'candidate' as const };
+    if (spec.training.accelerator !== 'gpu') return onCpu.trainModel(input);
+    try {
+      return await onGpu.trainModel(input);
+    } catch (err) {
+      const waitedTooLong =
+        err instanceof ActivityFailure &&
+        err.cause instanceof TimeoutFailure &&
+        err.cause.timeoutType === TimeoutType.SCHEDULE_TO_START;
+      if (!fallback || !waitedTooLong) throw err;
+      (state.notes ??= []).push(
+        `no GPU worker started training within ${fallback}: trained on the CPU queue (training.cpuFallbackAfter)`,
+      );
+      return onCpu.trainModel(input);
+    }
+  };
+
   enter('training');
   const [candidate, baseline] = await Promise.all([
-    training.trainModel({ run, spec, features, role: 'candidate' }),
-    spec.training.baseline ? training.trainModel({ run, spec, features, role: 'baseline' }) : undefined,
+    trainCandidate(),
+    // The linear baseline is tiny: always on the CPU queue.
+    spec.training.baseline ? onCpu.trainModel({ run, spec, features, role: 'baseline' }) : undefined,
   ]);
   state.training = { backend: candidate.backend, epochs: [...candidate.history, ...(baseline?.history ?? [])] };
 

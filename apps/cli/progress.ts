@@ -26,6 +26,9 @@ export function renderProgress(run: RunDetail, width = 20): string {
       );
     }
   }
+  if (run.pendingActivities?.some((a) => a.activityType === 'trainModel' && a.state === 'scheduled')) {
+    parts.push('training is waiting for a worker on its task queue (GPU requested?)');
+  }
   if (p?.metrics) parts.push(formatMetrics(p.metrics));
   return parts.join('  ');
 }

@@ -135,7 +135,12 @@ export const PipelineSpecSchema = z
         learningRate: z.number().positive().max(1).default(0.001),
         earlyStoppingPatience: z.number().int().positive().default(5),
         seed: z.number().int().default(7),
-        accelerator: z.enum(['cpu', 'gpu']).default('cpu'),
+        accelerator: z.enum(['cpu', 'gpu']).default('cpu').describe('gpu: training goes to the mlops-gpu task queue'),
+        cpuFallbackAfter: duration
+          .optional()
+          .describe(
+            'With accelerator gpu: train on the CPU queue if no GPU worker starts the training within this time',
+          ),
         baseline: z.boolean().default(true).describe('Also train a linear/logistic baseline on the same features'),
       })
       .strict()

@@ -32,6 +32,13 @@ export interface RunDetail extends RunSummary {
   progress?: RunProgress;
   /** Latest heartbeat of each running training activity: epoch, losses so far. */
   liveTraining: { role: string; epoch: number; epochs: number; history: TrainingProgress[] }[];
+  /** Activities in flight; `scheduled` ones wait for a worker (e.g. GPU training with no GPU worker). */
+  pendingActivities: {
+    activityType: string;
+    state: 'scheduled' | 'started' | 'cancel-requested';
+    attempt: number;
+    lastFailure?: string;
+  }[];
   result?: unknown;
 }
 
@@ -94,7 +101,13 @@ export class RunsService {
     const description = await handle.describe();
     const progress = await handle.query(progressQuery).catch(() => undefined);
     const result = description.status.name === 'COMPLETED' ? await handle.result().catch(() => undefined) : undefined;
-    return { ...summary(description), progress, liveTraining: liveTraining(description), result };
+    return {
+      ...summary(description),
+      progress,
+      liveTraining: liveTraining(description),
+      pendingActivities: pending(description),
+      result,
+    };
   }
 
   async decide(
@@ -140,4 +153,15 @@ function liveTraining(d: WorkflowExecutionDescription): RunDetail['liveTraining'
     }>(payload);
     return [{ role: hb.role, epoch: hb.epoch, epochs: hb.epochs, history: hb.history }];
   });
+}
+
+const ACTIVITY_STATES = { 1: 'scheduled', 2: 'started', 3: 'cancel-requested' } as const;
+
+function pending(d: WorkflowExecutionDescription): RunDetail['pendingActivities'] {
+  return (d.raw.pendingActivities ?? []).map((a) => ({
+    activityType: a.activityType?.name ?? 'unknown',
+    state: ACTIVITY_STATES[(a.state ?? 1) as 1 | 2 | 3] ?? 'scheduled',
+    attempt: a.attempt ?? 1,
+    ...(a.lastFailure?.message ? { lastFailure: a.lastFailure.message } : {}),
+  }));
 }
