@@ -1,3 +1,4 @@
+import { temporal } from '@temporalio/proto';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { type PipelineSpec, parseSpec } from '../../libs/spec/pipeline-spec';
@@ -38,7 +39,12 @@ describe('GPU task queue without a GPU worker', () => {
       });
       const waiting = await waitFor(
         async () => (await handle.describe()).raw.pendingActivities ?? [],
-        (pending) => pending.some((a) => a.activityType?.name === 'trainModel' && a.state === 1 /* scheduled */),
+        (pending) =>
+          pending.some(
+            (a) =>
+              a.activityType?.name === 'trainModel' &&
+              a.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED,
+          ),
         60_000,
       );
       expect(waiting.find((a) => a.activityType?.name === 'trainModel')?.attempt).toBe(1);

@@ -16,7 +16,9 @@ export function sharedDataset(relative: string): string {
     const file = path.join(dir, relative);
     if (existsSync(file)) return file;
   }
-  throw new Error(`Shared dataset ${relative} not found; looked in ${candidates.join(', ')} (set MLOPS_SHARED_DATASETS)`);
+  throw new Error(
+    `Shared dataset ${relative} not found; looked in ${candidates.join(', ')} (set MLOPS_SHARED_DATASETS)`,
+  );
 }
 
 export const ONLINE_SHOPPERS = 'online_shoppers_intention/online_shoppers_intention.csv';
