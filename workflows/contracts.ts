@@ -5,6 +5,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { Curves } from '../libs/metrics/curves';
 import type { PipelineSpec } from '../libs/spec/pipeline-spec';
 
 export const DEFAULT_TASK_QUEUES = { cpu: 'mlops-cpu', gpu: 'mlops-gpu' } as const;
@@ -45,7 +46,8 @@ export const STAGES = [
 ] as const;
 export type Stage = (typeof STAGES)[number] | 'queued' | 'done';
 
-export type RunStatus = 'running' | 'awaiting-approval' | 'promoted' | 'rejected-by-gate' | 'rejected' | 'expired';
+export type RunStatus =
+  'running' | 'awaiting-gate-override' | 'awaiting-approval' | 'promoted' | 'rejected-by-gate' | 'rejected' | 'expired';
 
 export interface PipelineInput {
   spec: PipelineSpec;
@@ -138,18 +140,23 @@ export interface RunProgress {
   intervals?: Record<string, MetricEstimate>;
   baselineMetrics?: MetricSet;
   slices?: SliceMetrics[];
+  /** Plot data of the candidate on the test rows (ROC, PR, calibration; residuals for regression). */
+  curves?: Curves;
+  importance?: { column: string; importance: number }[];
   champion?: ChampionComparison;
   gates?: GateResult[];
   version?: string;
   manifestSha256?: string;
   approval?: ApprovalDecision;
   reasons?: string[];
+  /** An admin's decision to let a candidate past failed gates. */
+  gateOverride?: GateOverride;
   /** Things a reviewer should know about how the run went (e.g. a GPU-to-CPU fallback). */
   notes?: string[];
 }
 
 export interface PipelineResult {
-  status: Exclude<RunStatus, 'running' | 'awaiting-approval'>;
+  status: Exclude<RunStatus, 'running' | 'awaiting-approval' | 'awaiting-gate-override'>;
   model: string;
   version?: string;
   metrics?: MetricSet;
@@ -163,8 +170,17 @@ export interface ApprovalRequest {
   comment: string;
 }
 
+export interface GateOverride {
+  admin: Identity;
+  reason: string;
+  at: string;
+}
+
 export const progressQuery = defineQuery<RunProgress>('progress');
 /** A reviewer's decision. The validator refuses the submitter, non-reviewers and a run not awaiting approval. */
 export const approvalUpdate = defineUpdate<ApprovalDecision, [ApprovalRequest]>('approval');
+
+/** An admin lets a candidate past its failed gates (only while the run waits for it), with a written reason. */
+export const gateOverrideUpdate = defineUpdate<GateOverride, [{ admin: Identity; reason: string }]>('gateOverride');
 
 export const PIPELINE_WORKFLOW_TYPE = 'trainingPipelineWorkflow';

@@ -18,10 +18,10 @@ import {
   type PipelineInput,
   type PipelineResult,
   type RunProgress,
-  type RunStatus,
   type Stage,
   SearchAttributes,
   approvalUpdate,
+  gateOverrideUpdate,
   progressQuery,
 } from './contracts';
 import { evaluateGates, gateFailures } from './gates';
@@ -72,6 +72,25 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
 
   setHandler(progressQuery, () => state);
   setHandler(
+    gateOverrideUpdate,
+    (request) => {
+      state.gateOverride = { ...request, reason: request.reason.trim(), at: new Date().toISOString() };
+      return state.gateOverride;
+    },
+    {
+      validator: (request) => {
+        if (state.status !== 'awaiting-gate-override')
+          throw new Error(`Run ${run.workflowId} has no failed gate awaiting an override (status ${state.status})`);
+        if (request.admin.role !== 'admin')
+          throw new Error(
+            `${request.admin.subject} has role ${request.admin.role}; only an admin can override a failed gate`,
+          );
+        if ((request.reason ?? '').trim().length < 20)
+          throw new Error('An override needs a written reason of at least 20 characters');
+      },
+    },
+  );
+  setHandler(
     approvalUpdate,
     async (request) => {
       decision = {
@@ -116,7 +135,7 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
     state.stage = stage;
     upsertSearchAttributes([{ key: SearchAttributes.stage, value: stage }]);
   };
-  const finish = (status: Exclude<RunStatus, 'running' | 'awaiting-approval'>, reasons?: string[]): PipelineResult => {
+  const finish = (status: PipelineResult['status'], reasons?: string[]): PipelineResult => {
     state.status = status;
     state.reasons = reasons;
     enter('done');
@@ -176,6 +195,8 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
   };
   state.intervals = evaluation.intervals;
   state.slices = evaluation.slices;
+  state.curves = evaluation.curves;
+  state.importance = evaluation.importance;
   state.baselineMetrics = baselineEvaluation?.metrics;
   // Runs started before champion comparisons existed replay without this activity.
   if (patched('champion-comparison')) {
@@ -191,7 +212,18 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
     firstModelPolicy: spec.evaluation.firstModelPolicy,
   });
   const failures = gateFailures(state.gates);
-  if (failures.length > 0) return finish('rejected-by-gate', failures);
+  if (failures.length > 0) {
+    const window = spec.approval.gateOverrideWindow as Duration | undefined;
+    if (!window) return finish('rejected-by-gate', failures);
+    // An admin may still let the candidate through, with a written reason that is kept with the version.
+    state.status = 'awaiting-gate-override';
+    state.reasons = failures;
+    upsertSearchAttributes([{ key: SearchAttributes.status, value: 'awaiting-gate-override' }]);
+    if (!(await condition(() => state.gateOverride !== undefined, window))) return finish('rejected-by-gate', failures);
+    state.status = 'running';
+    state.reasons = undefined;
+    upsertSearchAttributes([{ key: SearchAttributes.status, value: 'running' }]);
+  }
 
   enter('registration');
   const version = `v${compactTime(info.startTime)}-${run.runId.slice(0, 8)}`;
@@ -209,6 +241,7 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
     evaluation,
     baselineEvaluation,
     gates: state.gates,
+    gateOverride: state.gateOverride,
   });
   state.version = registered.version;
   state.manifestSha256 = registered.manifestSha256;

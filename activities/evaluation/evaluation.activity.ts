@@ -7,7 +7,9 @@ import { bootstrap } from '../../libs/metrics/bootstrap';
 import { bestF1Threshold } from '../../libs/metrics/classification';
 import { RegistryClient, RegistrySource } from '../../libs/registry/registry-client';
 import type { PipelineSpec } from '../../libs/spec/pipeline-spec';
-import type { RawRow } from '../../models/transform';
+import type { FittedTransform, RawRow } from '../../models/transform';
+import { type Curves, classificationCurves, residualCurve } from '../../libs/metrics/curves';
+import { permutationImportance } from './importance';
 import type { ChampionComparison, MetricEstimate, MetricSet, SliceMetrics } from '../../workflows/contracts';
 import { type ActivityDeps, getJson } from '../common';
 import { type FeatureSet, loadSplit } from '../features/features.activity';
@@ -27,9 +29,32 @@ export interface Evaluation {
   intervals: Record<string, MetricEstimate>;
   slices: SliceMetrics[];
   threshold?: number;
+  curves: Curves;
+  /** Candidate only: permutation importance of each input column on the test rows. */
+  importance?: { column: string; importance: number }[];
 }
 
 export function createEvaluationActivities(deps: ActivityDeps) {
+  async function importanceOf(
+    spec: PipelineSpec,
+    features: FeatureSet,
+    model: TrainedModel,
+    rows: RawRow[],
+    labels: Float32Array,
+  ) {
+    const net = await loadModel(deps, model.prefix);
+    try {
+      const transform = await getJson<FittedTransform>(deps.data, `${features.prefix}/transform.json`);
+      const metric =
+        spec.model.task === 'regression'
+          ? { name: 'rmse', fn: metricSet('regression').rmse, higherIsBetter: false }
+          : { name: 'rocAuc', fn: metricSet('binary-classification').rocAuc, higherIsBetter: true };
+      return permutationImportance(net, transform, rows, labels, metric, spec.split.seed);
+    } finally {
+      net.dispose();
+    }
+  }
+
   /** Scores of a run's model on a split, in row order. */
   async function scoreSplit(features: FeatureSet, model: TrainedModel, split: 'validation' | 'test') {
     const net = await loadModel(deps, model.prefix);
@@ -66,11 +91,17 @@ export function createEvaluationActivities(deps: ActivityDeps) {
         sliceMetrics(column, minRows, rows, labels, scores, set),
       );
       const positives = labels.reduce((a, b) => a + b, 0);
+      const curves =
+        spec.model.task === 'regression' ? residualCurve(labels, scores) : classificationCurves(labels, scores);
+      const importance =
+        model.role === 'candidate' ? await importanceOf(spec, features, model, rows, labels) : undefined;
       return {
         role: model.role,
         threshold,
         intervals,
         slices,
+        curves,
+        ...(importance ? { importance } : {}),
         metrics: {
           ...measure(set, labels, scores),
           testRows: labels.length,

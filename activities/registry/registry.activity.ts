@@ -1,7 +1,7 @@
 import { log } from '@temporalio/activity';
 import type { PipelineSpec } from '../../libs/spec/pipeline-spec';
 import type { AliasName, AliasRecord, Manifest } from '../../libs/registry/types';
-import type { ApprovalDecision, DatasetSnapshot, GateResult, Identity } from '../../workflows/contracts';
+import type { ApprovalDecision, DatasetSnapshot, GateOverride, GateResult, Identity } from '../../workflows/contracts';
 import type { ActivityDeps } from '../common';
 import type { Evaluation } from '../evaluation/evaluation.activity';
 import type { FeatureSet } from '../features/features.activity';
@@ -23,6 +23,7 @@ export interface RegisterInput {
   evaluation: Evaluation;
   baselineEvaluation?: Evaluation;
   gates: GateResult[];
+  gateOverride?: GateOverride;
 }
 
 export function createRegistryActivities(deps: ActivityDeps) {
@@ -50,6 +51,7 @@ export function createRegistryActivities(deps: ActivityDeps) {
         metrics: input.evaluation.metrics,
         ...(input.baselineEvaluation ? { baselineMetrics: input.baselineEvaluation.metrics } : {}),
         gates: input.gates,
+        ...(input.gateOverride ? { gateOverride: input.gateOverride } : {}),
         ...(input.evaluation.threshold !== undefined ? { threshold: input.evaluation.threshold } : {}),
         lineage: {
           dataset: { uri: input.snapshot.uri, sha256: input.snapshot.sha256, rows: input.snapshot.rows },

@@ -1,4 +1,4 @@
-import type { MetricSet, GateResult, Identity } from '../../workflows/contracts';
+import type { GateOverride, GateResult, Identity, MetricSet } from '../../workflows/contracts';
 
 export const ALIASES = ['candidate', 'canary', 'champion'] as const;
 export type AliasName = (typeof ALIASES)[number];
@@ -24,6 +24,8 @@ export interface Manifest {
   metrics: MetricSet;
   baselineMetrics?: MetricSet;
   gates: GateResult[];
+  /** Present when an admin let the version past failed gates: who, when and why. */
+  gateOverride?: GateOverride;
   /** Decision threshold on the predicted probability (classification), chosen on validation. */
   threshold?: number;
   lineage: {

@@ -10,6 +10,7 @@ import { canonicalJson, sha256 } from '../common/hash';
 /** Columns of the per-entity table that `aggregate` produces (see libs/tabular/aggregate.ts). */
 export const AGGREGATE_COLUMNS = [
   'entity',
+  'buyer_type',
   'frequency',
   'recency_days',
   'age_days',
@@ -184,7 +185,15 @@ export const PipelineSpecSchema = z
       .prefault({}),
     gates: z.array(GateSchema).default([]),
     approval: z
-      .object({ required: z.boolean().default(true), timeout: duration.default('72h') })
+      .object({
+        required: z.boolean().default(true),
+        timeout: duration.default('72h'),
+        gateOverrideWindow: duration
+          .optional()
+          .describe(
+            'If set, a run whose gates fail waits this long for an admin override (with a written reason) before ending',
+          ),
+      })
       .strict()
       .prefault({}),
   })

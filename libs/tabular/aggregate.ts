@@ -9,7 +9,7 @@ const DAY_MS = 86_400_000;
  * `(cutoff, holdoutEnd]`, so adding or removing holdout rows never changes a feature (tested).
  * The cohort is every entity with at least one calibration transaction. Rows are sorted by entity.
  *
- * Output columns (days are whole days): `frequency` (repeat transactions, x), `recency_days` (last −
+ * Output columns (days are whole days): `buyer_type` (one-time / repeat in calibration), `frequency` (repeat transactions, x), `recency_days` (last −
  * first, t_x), `age_days` (cutoff − first, T), `days_since_last`, `transactions`, `spend_total`,
  * `spend_mean`, `spend_max`, `mean_gap_days`, `active_30d`, `active_90d`, `spend_90d`, and `target`.
  */
@@ -46,6 +46,7 @@ export function aggregateTransactions(
     const recent = (n: number) => calibration.filter(([d]) => d > cutoff - n);
     const frequency = calibration.length - 1;
     push('entity', entity);
+    push('buyer_type', frequency > 0 ? 'repeat' : 'one-time');
     push('frequency', frequency);
     push('recency_days', last - first);
     push('age_days', cutoff - first);

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { type PipelineSpec, parseSpec } from '../../libs/spec/pipeline-spec';
 import { uploadDatasetFile } from '../../libs/storage/upload-dataset';
 import { launchPipeline } from '../../libs/temporal/pipeline-launcher';
-import { type Identity, approvalUpdate, progressQuery } from '../../workflows/contracts';
+import { type Identity, approvalUpdate, gateOverrideUpdate, progressQuery } from '../../workflows/contracts';
 import { ONLINE_SHOPPERS, sharedDataset } from '../support/datasets';
 import { type TestEnvironment, createTestEnvironment } from '../support/environment';
 import { waitFor } from '../support/wait';
@@ -83,6 +83,47 @@ describe('governance: champion gates, slices, approval expiry', () => {
       expect(await env.registry.getAlias(spec.model.name, 'candidate')).toEqual(before.candidate);
     });
   }, 300_000);
+
+  it('lets an admin override a failed gate only with a written reason, recorded in the manifest', async () => {
+    const strict: PipelineSpec = {
+      ...spec,
+      model: { ...spec.model, name: 'override-intent' },
+      training: { ...spec.training, epochs: 2 },
+      gates: [{ metric: 'rocAuc', comparator: 'gte', threshold: 0.999, against: 'absolute' }],
+      approval: { required: true, timeout: '1h', gateOverrideWindow: '2m' },
+    };
+    const admin: Identity = { subject: 'root', role: 'admin' };
+    await env.withWorker(async () => {
+      const { handle } = await launch(strict);
+      const waiting = await waitFor(
+        () => handle.query(progressQuery),
+        (p) => p.status === 'awaiting-gate-override',
+        120_000,
+      );
+      expect(waiting.reasons?.[0]).toMatch(/^rocAuc 0\.\d+ < 0\.999 required$/);
+      await expect(
+        handle.executeUpdate(gateOverrideUpdate, { args: [{ admin: alice, reason: 'x'.repeat(30) }] }),
+      ).rejects.toMatchObject({
+        cause: { message: 'alice has role engineer; only an admin can override a failed gate' },
+      });
+      await expect(
+        handle.executeUpdate(gateOverrideUpdate, { args: [{ admin, reason: 'ship it' }] }),
+      ).rejects.toMatchObject({
+        cause: { message: 'An override needs a written reason of at least 20 characters' },
+      });
+      const reason = 'Known label noise in this window; accepted by risk committee RC-42';
+      await handle.executeUpdate(gateOverrideUpdate, { args: [{ admin, reason }] });
+      const registered = await waitFor(
+        () => handle.query(progressQuery),
+        (p) => p.status === 'awaiting-approval',
+        60_000,
+      );
+      const { manifest } = await env.registry.getManifest('override-intent', registered.version as string);
+      expect(manifest.gateOverride).toMatchObject({ admin, reason });
+      expect(manifest.gates[0].passed).toBe(false);
+      await handle.terminate('test done');
+    });
+  }, 180_000);
 
   it('expires an unanswered approval: the candidate alias is released and a late approval is refused', async () => {
     const quick: PipelineSpec = {

@@ -83,6 +83,21 @@ describe('ModelRegistry on MinIO', () => {
     await expect(env.registry.getManifest('m2', 'orphan')).rejects.toThrow(/m2\/orphan not found/);
   });
 
+  it('completes a registration whose first attempt died between the artifacts and the manifest', async () => {
+    const files = await modelFiles(5);
+    const store = new MinioObjectStore(createMinioClient(env.config.minio), env.config.buckets.registry);
+    // The first attempt uploaded every artifact, then its worker died before the manifest.
+    for (const [name, bytes] of Object.entries(files)) await store.put(`models/m5/versions/v1/${name}`, bytes);
+    expect(await env.registry.listVersions('m5')).toEqual([]);
+    const retried = await env.registry.registerVersion(manifest('m5', 'v1'), files);
+    expect(await env.registry.listVersions('m5')).toEqual(['v1']);
+    expect(Object.keys(retried.manifest.files).sort()).toEqual(Object.keys(files).sort());
+    const stored = await store.list('models/m5/');
+    expect(stored.map((o) => o.key).sort()).toEqual(
+      [...Object.keys(files), 'manifest.json'].map((f) => `models/m5/versions/v1/${f}`).sort(),
+    );
+  });
+
   it('loses no alias update under concurrent writers', async () => {
     const files = await modelFiles(3);
     const versions = ['a', 'b', 'c', 'd', 'e', 'f'];

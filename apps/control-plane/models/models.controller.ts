@@ -8,8 +8,10 @@ import type { ObjectStore } from '../../../libs/storage/object-store';
 import { Roles } from '../auth/auth.guard';
 import { REGISTRY_STORE } from '../common/providers';
 import { ZodPipe } from '../common/zod.pipe';
+import { diffObjects } from '../../../libs/common/diff';
 
 const AliasParam = z.enum(ALIASES);
+const DiffQuery = z.object({ from: z.string().min(1), to: z.string().min(1) });
 const Expiry = z.object({ expiresIn: z.coerce.number().int().min(60).max(86_400).default(900) });
 
 @ApiTags('models')
@@ -65,6 +67,18 @@ export class ModelsController {
   async version(@Param('name') name: string, @Param('version') version: string) {
     const { manifest, sha256 } = await this.registry.getManifest(name, version);
     return { manifest, manifestSha256: sha256, approval: await this.registry.getDecision(name, version, 'approval') };
+  }
+
+  @Get(':name/diff')
+  @Roles('engineer', 'reviewer', 'admin')
+  @ApiQuery({ name: 'from', description: 'a version' })
+  @ApiQuery({ name: 'to', description: 'another version' })
+  @ApiOperation({
+    summary: 'What changed between two versions: metrics, gates, files, spec and lineage, field by field',
+  })
+  async diff(@Param('name') name: string, @Query(new ZodPipe(DiffQuery)) q: z.infer<typeof DiffQuery>) {
+    const [a, b] = await Promise.all([this.registry.getManifest(name, q.from), this.registry.getManifest(name, q.to)]);
+    return { model: name, from: q.from, to: q.to, changes: diffObjects(a.manifest, b.manifest) };
   }
 
   @Get(':name/aliases/:alias')

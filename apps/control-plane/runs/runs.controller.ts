@@ -17,6 +17,7 @@ const DecisionBody = z.object({
   decision: z.enum(['approve', 'reject']),
   comment: z.string().trim().min(1, 'a comment is required'),
 });
+const OverrideBody = z.object({ reason: z.string().trim().min(20, 'a written reason of at least 20 characters') });
 const ListQuery = z.object({
   model: z.string().optional(),
   stage: z.string().optional(),
@@ -88,6 +89,24 @@ export class RunsController {
     @Body(new ZodPipe(DecisionBody)) body: z.infer<typeof DecisionBody>,
   ) {
     return this.runs.decide(req.identity, id, body);
+  }
+
+  @Post(':id/gate-override')
+  @HttpCode(200)
+  @Roles('admin')
+  @ApiOperation({
+    summary:
+      'Let a run past its failed gates (admins only, while the run waits for it), with a written reason kept in the manifest',
+  })
+  @ApiBody({
+    schema: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', minLength: 20 } } },
+  })
+  overrideGates(
+    @Req() req: AuthenticatedRequest,
+    @Param('id') id: string,
+    @Body(new ZodPipe(OverrideBody)) body: z.infer<typeof OverrideBody>,
+  ) {
+    return this.runs.overrideGates(req.identity, id, body);
   }
 
   @Post(':id/cancel')

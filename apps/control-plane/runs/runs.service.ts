@@ -12,6 +12,8 @@ import {
   type RunProgress,
   type TrainingProgress,
   approvalUpdate,
+  type GateOverride,
+  gateOverrideUpdate,
   progressQuery,
 } from '../../../workflows/contracts';
 import { APP_CONFIG } from '../common/providers';
@@ -117,6 +119,12 @@ export class RunsService {
   ): Promise<ApprovalDecision> {
     const handle = this.temporal.workflow.getHandle(workflowId);
     return handle.executeUpdate(approvalUpdate, { args: [{ reviewer, ...body }] });
+  }
+
+  async overrideGates(admin: Identity, workflowId: string, body: { reason: string }): Promise<GateOverride> {
+    return this.temporal.workflow
+      .getHandle(workflowId)
+      .executeUpdate(gateOverrideUpdate, { args: [{ admin, reason: body.reason }] });
   }
 
   async cancel(workflowId: string): Promise<void> {
