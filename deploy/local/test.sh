@@ -19,6 +19,9 @@ trap cleanup EXIT
 
 eval "$(bash "${SCRIPT_DIR}/servers.sh" env)"
 export TEMPORAL_ADDRESS TEMPORAL_NAMESPACE MINIO_ENDPOINT MINIO_ACCESS_KEY MINIO_SECRET_KEY
+# Static checks first: types (tests included) and lint, including the workflow-determinism rules.
+npx tsc -p tsconfig.json --noEmit
+npx eslint .
 # Some tests run the built worker as a real process (kill -9 fault tests).
 npx tsc -p tsconfig.build.json
 npx jest "$@"
