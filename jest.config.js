@@ -14,7 +14,7 @@ const swc = [
 module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': swc },
-  testMatch: ['<rootDir>/test/**/*.spec.ts', '<rootDir>/{apps,libs,models,activities,workflows}/**/*.spec.ts'],
+  testMatch: ['<rootDir>/test/**/*.spec.ts', '<rootDir>/{apps,libs,models,activities,workflows,pipelines}/**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.mlops/'],
   testTimeout: 30_000,
   maxWorkers: 2,

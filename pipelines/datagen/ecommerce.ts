@@ -70,7 +70,13 @@ export interface GeneratorOptions {
  * purchase; device, traffic source and history shift conversion too, with noise, so a good model
  * reaches a high but not perfect ROC-AUC. Deterministic for a seed.
  */
-export function* generateSessions(o: GeneratorOptions): Generator<{ session: SessionRow; events: EventRow[] }> {
+export function* generateSessions(
+  o: GeneratorOptions,
+): Generator<{
+  session: SessionRow;
+  events: EventRow[];
+  /** ground truth, never written to the files */ purchasePower: number;
+}> {
   const draw = new Draw(o.seed);
   const start = (o.start ?? new Date(Date.UTC(2026, 0, 1))).getTime();
   const days = o.days ?? 90;
@@ -175,7 +181,7 @@ export function* generateSessions(o: GeneratorOptions): Generator<{ session: Ses
           events.push({ ...cart, event_type: 'purchase', event_time: iso(t) });
         }
       }
-      yield { session, events };
+      yield { session, events, purchasePower: power };
     }
   }
 }
