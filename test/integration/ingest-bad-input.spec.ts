@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { createActivityDeps } from '../../apps/worker/worker.factory';
 import type { ActivityDeps } from '../../activities/common';
 import { createActivities } from '../../activities';
+import type { DatasetSnapshot } from '../../workflows/contracts';
 import { validateSpec } from '../../libs/spec/pipeline-spec';
 import { MinioObjectStore, createMinioClient, ensureBucket } from '../../libs/storage/minio-object-store';
 import { type TestEnvironment, createTestEnvironment } from '../support/environment';
@@ -42,15 +43,12 @@ describe('ingest refuses bad input and writes nothing', () => {
   });
   afterAll(() => env?.close());
 
-  const ingest = async (name: string, bytes: Buffer) => {
+  const ingest = async (name: string, bytes: Buffer): Promise<DatasetSnapshot> => {
     await incoming.put(name, bytes);
     // The activity as the worker registers it: domain errors mapped to non-retryable failures.
-    const activity = createActivities(deps).ingestDataset;
-    return new MockActivityEnvironment().run(activity, {
-      run: { workflowId: 'wf', runId: name },
-      spec,
-      datasetUri: `s3://${incoming.bucket}/${name}`,
-    });
+    const activities = createActivities(deps);
+    const input = { run: { workflowId: 'wf', runId: name }, spec, datasetUri: `s3://${incoming.bucket}/${name}` };
+    return new MockActivityEnvironment().run((i: typeof input) => activities.ingestDataset(i), input);
   };
   const snapshot = async () => [
     ...(await env.data.list('')).map((o) => `${o.key}:${o.etag}`),
@@ -59,54 +57,77 @@ describe('ingest refuses bad input and writes nothing', () => {
     ),
   ];
 
-  it.each([
-    ['missing column', 'age,spend,bought\n30,1,true\n', /missing-column\.csv: missing required column\(s\) "device"/],
+  const cases: [string, string, string | Buffer, RegExp][] = [
+    [
+      'missing column',
+      'missing-column.csv',
+      'age,spend,bought\n30,1,true\n',
+      /missing-column\.csv: missing required column\(s\) "device"/,
+    ],
     [
       'wrong type',
+      'wrong-type.csv',
       'age,spend,device,bought\nabc,1,mobile,true\n',
       /row 2, column "age": expected a finite integer, found "abc"/,
     ],
     [
       'NaN',
+      'nan.csv',
       'age,spend,device,bought\n30,NaN,mobile,true\n',
       /row 2, column "spend": expected a finite number, found "NaN"/,
     ],
     [
       'out of range',
+      'out-of-range.csv',
       'age,spend,device,bought\n7,1,mobile,true\n',
       /row 2, column "age": expected a value ≥ 18, found "7"/,
     ],
-    ['empty file', '', /empty-file\.csv: the file is empty/],
-    ['header only', 'age,spend,device,bought\n', /header-only\.csv: the file has a header but no data rows/],
-    ['duplicate header', 'age,age,device,bought\n1,2,mobile,true\n', /line 1: duplicate column "age"/],
+    ['empty file', 'empty.csv', '', /empty\.csv: the file is empty/],
+    [
+      'header only',
+      'header-only.csv',
+      'age,spend,device,bought\n',
+      /header-only\.csv: the file has a header but no data rows/,
+    ],
+    [
+      'duplicate header',
+      'duplicate-header.csv',
+      'age,age,device,bought\n1,2,mobile,true\n',
+      /line 1: duplicate column "age"/,
+    ],
     [
       'non-UTF-8 bytes',
+      'latin1.csv',
       Buffer.concat([
         Buffer.from('age,spend,device,bought\n30,1,mob'),
         Buffer.from([0xff, 0xfe]),
         Buffer.from('ile,true\n'),
       ]),
-      /non-utf-8-bytes\.csv: contains bytes that are not valid UTF-8/,
+      /latin1\.csv: contains bytes that are not valid UTF-8/,
     ],
     [
       'a 10 MB single line',
+      'one-line.csv',
       `age,spend,device,bought${'x'.repeat(10 * 1024 * 1024)}`,
-      /a-10-mb-single-line\.csv: the file has a header but no data rows/,
+      /one-line\.csv: the file has a header but no data rows/,
     ],
     [
       'truncated gzip',
+      'truncated.csv.gz',
       gzipSync(Buffer.from(good)).subarray(0, 20),
-      /truncated-gzip\.csv\.gz: gzip data is corrupt or truncated/,
+      /truncated\.csv\.gz: gzip data is corrupt or truncated/,
     ],
-    ['a file that is not what its name says', Buffer.from(good), /not-gzip\.csv\.gz: named \.gz but is not gzip data/],
-  ])(
+    [
+      'a file that is not what its name says',
+      'not-gzip.csv.gz',
+      good,
+      /not-gzip\.csv\.gz: named \.gz but is not gzip data/,
+    ],
+  ];
+
+  it.each(cases)(
     '%s: clear error, buckets unchanged',
-    async (label, content, pattern) => {
-      const name = `${label
-        .replace(/[^a-z0-9]+/gi, '-')
-        .toLowerCase()
-        .replace(/-$/, '')}.csv${/gzip|not what/.test(label) ? '.gz' : ''}`;
-      const fileName = label === 'a file that is not what its name says' ? 'not-gzip.csv.gz' : name;
+    async (_label, fileName, content, pattern) => {
       const before = await snapshot();
       await expect(ingest(fileName, Buffer.isBuffer(content) ? content : Buffer.from(content))).rejects.toMatchObject({
         message: expect.stringMatching(pattern),
