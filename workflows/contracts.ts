@@ -149,6 +149,8 @@ export interface RunProgress {
   manifestSha256?: string;
   approval?: ApprovalDecision;
   reasons?: string[];
+  /** Hyper-parameter search: every trial with its best validation loss; `selected` continued. */
+  trials?: SearchTrial[];
   /** An admin's decision to let a candidate past failed gates. */
   gateOverride?: GateOverride;
   /** Things a reviewer should know about how the run went (e.g. a GPU-to-CPU fallback). */
@@ -168,6 +170,14 @@ export interface ApprovalRequest {
   reviewer: Identity;
   decision: 'approve' | 'reject';
   comment: string;
+}
+
+export interface SearchTrial {
+  trial: number;
+  params: { hiddenUnits?: number[]; learningRate?: number; dropout?: number };
+  valLoss: number;
+  bestEpoch: number;
+  selected: boolean;
 }
 
 export interface GateOverride {

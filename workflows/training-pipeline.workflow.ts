@@ -25,6 +25,7 @@ import {
   progressQuery,
 } from './contracts';
 import { evaluateGates, gateFailures } from './gates';
+import { bestTrial, gridTrials } from './search';
 
 const nonRetryableErrorTypes = ['INVALID_ARGUMENT', 'INVALID_SPEC', 'INVALID_DATA', 'NOT_FOUND', 'INTEGRITY_ERROR'];
 
@@ -158,8 +159,8 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
   enter('features');
   const features = await io.prepareFeatures({ run, spec, snapshot });
 
-  const trainCandidate = async () => {
-    const input = { run, spec, features, role: 'candidate' as const };
+  const trainCandidate = async (training: PipelineInput['spec']['training'] = spec.training, trial?: number) => {
+    const input = { run, spec: { ...spec, training }, features, role: 'candidate' as const, trial };
     if (spec.training.accelerator !== 'gpu') return onCpu.trainModel(input);
     try {
       return await onGpu.trainModel(input);
@@ -176,9 +177,27 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
     }
   };
 
+  // With a search, every grid point trains in parallel (spread over the queue's workers); the lowest
+  // validation loss continues to evaluation, and every trial is kept in the run.
+  const searchAndTrain = async () => {
+    const trials = gridTrials(spec.training);
+    if (trials.length === 0) return trainCandidate();
+    const results = await Promise.all(trials.map((t, i) => trainCandidate({ ...spec.training, ...t }, i)));
+    const losses = results.map((r) => r.history.find((h) => h.epoch === r.bestEpoch)?.valLoss ?? Infinity);
+    const best = bestTrial(losses);
+    state.trials = trials.map((params, i) => ({
+      trial: i,
+      params,
+      valLoss: losses[i],
+      bestEpoch: results[i].bestEpoch,
+      selected: i === best,
+    }));
+    return results[best];
+  };
+
   enter('training');
   const [candidate, baseline] = await Promise.all([
-    trainCandidate(),
+    searchAndTrain(),
     // The linear baseline is tiny: always on the CPU queue.
     spec.training.baseline ? onCpu.trainModel({ run, spec, features, role: 'baseline' }) : undefined,
   ]);
@@ -242,6 +261,7 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
     baselineEvaluation,
     gates: state.gates,
     gateOverride: state.gateOverride,
+    trials: state.trials,
   });
   state.version = registered.version;
   state.manifestSha256 = registered.manifestSha256;

@@ -1,7 +1,14 @@
 import { log } from '@temporalio/activity';
 import type { PipelineSpec } from '../../libs/spec/pipeline-spec';
 import type { AliasName, AliasRecord, Manifest } from '../../libs/registry/types';
-import type { ApprovalDecision, DatasetSnapshot, GateOverride, GateResult, Identity } from '../../workflows/contracts';
+import type {
+  ApprovalDecision,
+  DatasetSnapshot,
+  GateOverride,
+  GateResult,
+  Identity,
+  SearchTrial,
+} from '../../workflows/contracts';
 import type { ActivityDeps } from '../common';
 import type { Evaluation } from '../evaluation/evaluation.activity';
 import type { FeatureSet } from '../features/features.activity';
@@ -24,6 +31,7 @@ export interface RegisterInput {
   baselineEvaluation?: Evaluation;
   gates: GateResult[];
   gateOverride?: GateOverride;
+  trials?: SearchTrial[];
 }
 
 export function createRegistryActivities(deps: ActivityDeps) {
@@ -52,6 +60,7 @@ export function createRegistryActivities(deps: ActivityDeps) {
         ...(input.baselineEvaluation ? { baselineMetrics: input.baselineEvaluation.metrics } : {}),
         gates: input.gates,
         ...(input.gateOverride ? { gateOverride: input.gateOverride } : {}),
+        ...(input.trials ? { searchTrials: input.trials } : {}),
         ...(input.evaluation.threshold !== undefined ? { threshold: input.evaluation.threshold } : {}),
         lineage: {
           dataset: { uri: input.snapshot.uri, sha256: input.snapshot.sha256, rows: input.snapshot.rows },

@@ -16,6 +16,8 @@ export interface TrainInput {
   spec: PipelineSpec;
   features: FeatureSet;
   role: ModelRole;
+  /** Hyper-parameter search: the trial's number; its settings are already in `spec.training`. */
+  trial?: number;
 }
 
 export interface TrainedModel {
@@ -53,12 +55,13 @@ export function createTrainingActivities(deps: ActivityDeps) {
      * a checkpoint per epoch in MinIO and a heartbeat carrying it, so a retried attempt on any
      * worker resumes from the last saved epoch instead of epoch 0. Cancellation stops it between epochs.
      */
-    async trainModel({ run, spec, features, role }: TrainInput): Promise<TrainedModel> {
+    async trainModel({ run, spec, features, role, trial }: TrainInput): Promise<TrainedModel> {
       const ctx = Context.current();
       const backend = (await deps.tf()).backend;
       const t = spec.training;
-      const prefix = `${runPrefix(run)}/models/${role}`;
-      const checkpointPrefix = `${runPrefix(run)}/checkpoints/${role}`;
+      const name = trial === undefined ? role : `${role}-trial-${trial}`;
+      const prefix = `${runPrefix(run)}/models/${name}`;
+      const checkpointPrefix = `${runPrefix(run)}/checkpoints/${name}`;
       const [train, validation] = await Promise.all([
         loadSplit(deps, features, 'train'),
         loadSplit(deps, features, 'validation'),

@@ -1,4 +1,4 @@
-import type { GateOverride, GateResult, Identity, MetricSet } from '../../workflows/contracts';
+import type { GateOverride, GateResult, Identity, MetricSet, SearchTrial } from '../../workflows/contracts';
 
 export const ALIASES = ['candidate', 'canary', 'champion'] as const;
 export type AliasName = (typeof ALIASES)[number];
@@ -26,6 +26,8 @@ export interface Manifest {
   gates: GateResult[];
   /** Present when an admin let the version past failed gates: who, when and why. */
   gateOverride?: GateOverride;
+  /** Hyper-parameter search trials of the run; the selected one is this version. */
+  searchTrials?: SearchTrial[];
   /** Decision threshold on the predicted probability (classification), chosen on validation. */
   threshold?: number;
   lineage: {

@@ -143,6 +143,21 @@ export const PipelineSpecSchema = z
             'With accelerator gpu: train on the CPU queue if no GPU worker starts the training within this time',
           ),
         baseline: z.boolean().default(true).describe('Also train a linear/logistic baseline on the same features'),
+        search: z
+          .object({
+            hiddenUnits: z
+              .array(z.array(z.number().int().positive().max(4096)).max(8))
+              .min(1)
+              .optional(),
+            learningRate: z.array(z.number().positive().max(1)).min(1).optional(),
+            dropout: z.array(z.number().min(0).lt(1)).min(1).optional(),
+            maxTrials: z.number().int().min(1).max(32).default(8),
+          })
+          .strict()
+          .optional()
+          .describe(
+            'Grid search: every combination (up to maxTrials) trains in parallel; the lowest validation loss wins',
+          ),
       })
       .strict()
       .prefault({}),
