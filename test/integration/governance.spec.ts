@@ -1,15 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import * as path from 'node:path';
-import { type PipelineSpec, parseSpec } from '../../libs/spec/pipeline-spec';
-import { uploadDatasetFile } from '../../libs/storage/upload-dataset';
-import { launchPipeline } from '../../libs/temporal/pipeline-launcher';
+import type { PipelineSpec } from '../../libs/spec/pipeline-spec';
 import { type Identity, approvalUpdate, gateOverrideUpdate, progressQuery } from '../../workflows/contracts';
-import { ONLINE_SHOPPERS, sharedDataset } from '../support/datasets';
 import { type TestEnvironment, createTestEnvironment } from '../support/environment';
+import { alice, bob, exampleSpec, launch, uploadShoppers } from '../support/pipelines';
 import { waitFor } from '../support/wait';
-
-const alice: Identity = { subject: 'alice', role: 'engineer' };
-const bob: Identity = { subject: 'bob', role: 'reviewer' };
 
 /** Gates against the champion, slices with intervals, and approval expiry, on real Temporal + MinIO. */
 describe('governance: champion gates, slices, approval expiry', () => {
@@ -19,24 +12,17 @@ describe('governance: champion gates, slices, approval expiry', () => {
 
   beforeAll(async () => {
     env = await createTestEnvironment('governance');
-    spec = parseSpec(await readFile(path.resolve(__dirname, '../../pipelines/online-shoppers-intent.yaml'), 'utf8'));
+    spec = await exampleSpec('online-shoppers-intent.yaml');
     spec.training.epochs = 10;
-    datasetUri = (await uploadDatasetFile(env.data, sharedDataset(ONLINE_SHOPPERS))).uri;
+    datasetUri = await uploadShoppers(env);
   });
   afterAll(() => env?.close());
 
-  const launch = (s: PipelineSpec) =>
-    launchPipeline(env.client, {
-      spec: s,
-      datasetUri,
-      submitter: alice,
-      taskQueues: env.config.taskQueues,
-      codeVersion: 'test',
-    });
+  const start = (s: PipelineSpec) => launch(env, s, datasetUri);
 
   it('promotes a first model under the first-model policy, then rejects a weaker one against it and leaves the registry untouched', async () => {
     await env.withWorker(async () => {
-      const { handle } = await launch(spec);
+      const { handle } = await start(spec);
       const first = await waitFor(
         () => handle.query(progressQuery),
         (p) => p.status === 'awaiting-approval',
@@ -73,7 +59,7 @@ describe('governance: champion gates, slices, approval expiry', () => {
         training: { ...spec.training, hiddenUnits: [2], epochs: 1, learningRate: 0.00005, baseline: false },
         gates: spec.gates.filter((g) => g.against === 'champion'),
       };
-      const result = await (await launch(weaker)).handle.result();
+      const result = await (await start(weaker)).handle.result();
       expect(result.status).toBe('rejected-by-gate');
       expect(result.reasons?.[0]).toMatch(
         /^rocAuc − champion -0\.\d+ \(95% interval .*\) < -0\.01 required; against champion v/,
@@ -94,7 +80,7 @@ describe('governance: champion gates, slices, approval expiry', () => {
     };
     const admin: Identity = { subject: 'root', role: 'admin' };
     await env.withWorker(async () => {
-      const { handle } = await launch(strict);
+      const { handle } = await start(strict);
       const waiting = await waitFor(
         () => handle.query(progressQuery),
         (p) => p.status === 'awaiting-gate-override',
@@ -134,7 +120,7 @@ describe('governance: champion gates, slices, approval expiry', () => {
       approval: { required: true, timeout: '3s' },
     };
     await env.withWorker(async () => {
-      const { handle } = await launch(quick);
+      const { handle } = await start(quick);
       const result = await handle.result();
       expect(result).toMatchObject({ status: 'expired', reasons: ['no reviewer decided within 3s'] });
       await expect(

@@ -1,12 +1,7 @@
 import { temporal } from '@temporalio/proto';
-import { readFile } from 'node:fs/promises';
-import * as path from 'node:path';
-import { type PipelineSpec, parseSpec } from '../../libs/spec/pipeline-spec';
-import { uploadDatasetFile } from '../../libs/storage/upload-dataset';
-import { launchPipeline } from '../../libs/temporal/pipeline-launcher';
 import { progressQuery } from '../../workflows/contracts';
-import { ONLINE_SHOPPERS, sharedDataset } from '../support/datasets';
 import { type TestEnvironment, createTestEnvironment } from '../support/environment';
+import { exampleSpec, launch, uploadShoppers } from '../support/pipelines';
 import { waitFor } from '../support/wait';
 
 /**
@@ -22,21 +17,12 @@ describe('GPU task queue without a GPU worker', () => {
   afterAll(() => env?.close());
 
   it('waits on mlops-gpu, then falls back to the CPU queue as the spec allows', async () => {
-    const spec: PipelineSpec = parseSpec(
-      await readFile(path.resolve(__dirname, '../../pipelines/online-shoppers-intent.yaml'), 'utf8'),
-    );
-    spec.model.name = 'gpu-intent';
+    const spec = await exampleSpec('online-shoppers-intent.yaml', 'gpu-intent');
     spec.training = { ...spec.training, epochs: 2, accelerator: 'gpu', cpuFallbackAfter: '5s' };
     spec.gates = [];
-    const datasetUri = (await uploadDatasetFile(env.data, sharedDataset(ONLINE_SHOPPERS))).uri;
+    const datasetUri = await uploadShoppers(env);
     await env.withWorker(async () => {
-      const { handle } = await launchPipeline(env.client, {
-        spec,
-        datasetUri,
-        submitter: { subject: 'alice', role: 'engineer' },
-        taskQueues: env.config.taskQueues,
-        codeVersion: 'test',
-      });
+      const { handle } = await launch(env, spec, datasetUri);
       const waiting = await waitFor(
         async () => (await handle.describe()).raw.pendingActivities ?? [],
         (pending) =>

@@ -1,18 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { sha256 } from '../../libs/common/hash';
-import { type PipelineSpec, parseSpec } from '../../libs/spec/pipeline-spec';
-import { uploadDatasetFile } from '../../libs/storage/upload-dataset';
-import { launchPipeline } from '../../libs/temporal/pipeline-launcher';
+import type { PipelineSpec } from '../../libs/spec/pipeline-spec';
 import { RegistryClient, RegistrySource } from '../../libs/registry/registry-client';
 import { type Identity, approvalUpdate, progressQuery } from '../../workflows/contracts';
 import { type TestEnvironment, createTestEnvironment } from '../support/environment';
+import { alice, bob, exampleSpec, launch, uploadShoppers } from '../support/pipelines';
 import { ONLINE_SHOPPERS, sharedDataset } from '../support/datasets';
 import { waitFor } from '../support/wait';
 
 const SHOPPERS = sharedDataset(ONLINE_SHOPPERS);
-const alice: Identity = { subject: 'alice', role: 'engineer' };
-const bob: Identity = { subject: 'bob', role: 'reviewer' };
 const svc: Identity = { subject: 'checkout-service', role: 'service' };
 
 describe('training pipeline on real Temporal + MinIO (Online Shoppers)', () => {
@@ -22,24 +19,17 @@ describe('training pipeline on real Temporal + MinIO (Online Shoppers)', () => {
 
   beforeAll(async () => {
     env = await createTestEnvironment('pipeline');
-    spec = parseSpec(await readFile(path.resolve(__dirname, '../../pipelines/online-shoppers-intent.yaml'), 'utf8'));
+    spec = await exampleSpec('online-shoppers-intent.yaml');
     spec.training.epochs = 12;
-    datasetUri = (await uploadDatasetFile(env.data, SHOPPERS)).uri;
+    datasetUri = await uploadShoppers(env);
   });
   afterAll(() => env?.close());
 
-  const launch = (s: PipelineSpec, submitter = alice) =>
-    launchPipeline(env.client, {
-      spec: s,
-      datasetUri,
-      submitter,
-      taskQueues: env.config.taskQueues,
-      codeVersion: 'test',
-    });
+  const start = (s: PipelineSpec) => launch(env, s, datasetUri);
 
   it('promotes the champion only after a reviewer who is not the submitter approves', async () => {
     await env.withWorker(async () => {
-      const { handle } = await launch(spec);
+      const { handle } = await start(spec);
       const progress = await waitFor(
         () => handle.query(progressQuery),
         (p) => p.status === 'awaiting-approval',
@@ -132,7 +122,7 @@ describe('training pipeline on real Temporal + MinIO (Online Shoppers)', () => {
       gates: [{ metric: 'rocAuc', comparator: 'gte', threshold: 0.999, against: 'absolute' }],
     };
     const before = await env.registry.listModels();
-    const result = await env.withWorker(async () => (await launch(strict)).handle.result());
+    const result = await env.withWorker(async () => (await start(strict)).handle.result());
     expect(result.status).toBe('rejected-by-gate');
     expect(result.reasons?.[0]).toMatch(/^rocAuc 0\.\d+ < 0\.999 required$/);
     expect(await env.registry.listVersions(strict.model.name)).toEqual([]);

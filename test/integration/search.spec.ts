@@ -1,11 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import * as path from 'node:path';
-import { type PipelineSpec, parseSpec } from '../../libs/spec/pipeline-spec';
-import { uploadDatasetFile } from '../../libs/storage/upload-dataset';
-import { launchPipeline } from '../../libs/temporal/pipeline-launcher';
 import { progressQuery } from '../../workflows/contracts';
-import { ONLINE_SHOPPERS, sharedDataset } from '../support/datasets';
 import { type TestEnvironment, createTestEnvironment } from '../support/environment';
+import { exampleSpec, launch, uploadShoppers } from '../support/pipelines';
 import { waitFor } from '../support/wait';
 
 /** A grid search on real servers: trials train in parallel, the best by validation loss is registered, all are recorded. */
@@ -17,10 +12,7 @@ describe('hyper-parameter search', () => {
   afterAll(() => env?.close());
 
   it('trains every grid point and continues with the lowest validation loss', async () => {
-    const spec: PipelineSpec = parseSpec(
-      await readFile(path.resolve(__dirname, '../../pipelines/online-shoppers-intent.yaml'), 'utf8'),
-    );
-    spec.model.name = 'search-intent';
+    const spec = await exampleSpec('online-shoppers-intent.yaml', 'search-intent');
     spec.training = {
       ...spec.training,
       epochs: 3,
@@ -28,15 +20,9 @@ describe('hyper-parameter search', () => {
       search: { hiddenUnits: [[4], [32, 16]], learningRate: [0.0001, 0.005], maxTrials: 8 },
     };
     spec.gates = [];
-    const datasetUri = (await uploadDatasetFile(env.data, sharedDataset(ONLINE_SHOPPERS))).uri;
+    const datasetUri = await uploadShoppers(env);
     await env.withWorker(async () => {
-      const { handle } = await launchPipeline(env.client, {
-        spec,
-        datasetUri,
-        submitter: { subject: 'alice', role: 'engineer' },
-        taskQueues: env.config.taskQueues,
-        codeVersion: 'test',
-      });
+      const { handle } = await launch(env, spec, datasetUri);
       const p = await waitFor(
         () => handle.query(progressQuery),
         (q) => q.status === 'awaiting-approval',

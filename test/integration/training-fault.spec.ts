@@ -1,16 +1,9 @@
 import { defaultPayloadConverter } from '@temporalio/common';
-import { readFile } from 'node:fs/promises';
-import * as path from 'node:path';
-import { type PipelineSpec, parseSpec } from '../../libs/spec/pipeline-spec';
-import { uploadDatasetFile } from '../../libs/storage/upload-dataset';
-import { launchPipeline } from '../../libs/temporal/pipeline-launcher';
 import { approvalUpdate, progressQuery } from '../../workflows/contracts';
 import { type TestEnvironment, createTestEnvironment } from '../support/environment';
-import { ONLINE_SHOPPERS, sharedDataset } from '../support/datasets';
+import { exampleSpec, launch, uploadShoppers } from '../support/pipelines';
 import { waitFor } from '../support/wait';
 import { WorkerProcess } from '../support/worker-process';
-
-const SHOPPERS = sharedDataset(ONLINE_SHOPPERS);
 
 /**
  * Fault test on real servers: a worker process is SIGKILLed mid-training, a new one takes over,
@@ -29,10 +22,7 @@ describe('training survives a killed worker', () => {
   }, 60_000);
 
   it('resumes from the saved epoch on a new worker and registers one version', async () => {
-    const spec: PipelineSpec = parseSpec(
-      await readFile(path.resolve(__dirname, '../../pipelines/online-shoppers-intent.yaml'), 'utf8'),
-    );
-    spec.model.name = 'fault-intent';
+    const spec = await exampleSpec('online-shoppers-intent.yaml', 'fault-intent');
     // Slow enough epochs (small batches, wide layers) that the kill lands mid-training.
     spec.training = {
       ...spec.training,
@@ -43,18 +33,12 @@ describe('training survives a killed worker', () => {
       baseline: false,
     };
     spec.gates = spec.gates.filter((g) => g.against === 'absolute');
-    const datasetUri = (await uploadDatasetFile(env.data, SHOPPERS)).uri;
+    const datasetUri = await uploadShoppers(env);
 
     const first = new WorkerProcess(env.config);
     workers.push(first);
     await first.start();
-    const { handle } = await launchPipeline(env.client, {
-      spec,
-      datasetUri,
-      submitter: { subject: 'alice', role: 'engineer' },
-      taskQueues: env.config.taskQueues,
-      codeVersion: 'test',
-    });
+    const { handle } = await launch(env, spec, datasetUri);
 
     const heartbeatEpoch = async () => {
       const d = await handle.describe();
