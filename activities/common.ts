@@ -12,6 +12,8 @@ export interface ActivityDeps {
   bucket(name: string): ObjectStore;
   registry: ModelRegistry;
   tf(): Promise<TfBackendInfo>;
+  /** Key of the keyed hash applied to PII columns (MLOPS_PII_KEY); absent = hashing refused. */
+  piiKey?: string;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { PipelineSpec } from '../../libs/spec/pipeline-spec';
 import { PreconditionFailedError } from '../../libs/storage/object-store';
 import { aggregateTransactions } from '../../libs/tabular/aggregate';
 import { parseTable, toCsv } from '../../libs/tabular/csv';
+import { hasPii, scrubColumns, scrubRow } from '../../libs/tabular/pii';
 import { datasetExtension } from '../../libs/storage/upload-dataset';
 import { validateTable } from '../../libs/tabular/validate';
 import type { DatasetSnapshot } from '../../workflows/contracts';
@@ -41,11 +42,14 @@ export function createIngestActivities(deps: ActivityDeps) {
       const table = parseTable(text, file, { ...spec.data, names: spec.data.columns.map((c) => c.name) });
       const validated = validateTable(table, spec.data.columns, file, spec.data.maxInvalidRowFraction);
 
-      await putIfAbsent(deps, `datasets/${digest}/source${datasetExtension(key)}`, raw);
+      const pii = hasPii(spec.data.columns);
+      // The raw bytes are kept as the snapshot's source only when they hold no personal data.
+      if (!pii) await putIfAbsent(deps, `datasets/${digest}/source${datasetExtension(key)}`, raw);
+      const columns = scrubColumns(validated.columns, spec.data.columns, deps.piiKey);
       // A transaction log becomes one row per entity (calibration features, holdout target) before it is stored.
       const stored: StoredTable = spec.aggregate
-        ? aggregateTransactions(validated.columns, spec.aggregate)
-        : { columns: validated.columns, rowCount: validated.rowCount };
+        ? aggregateTransactions(columns, spec.aggregate)
+        : { columns, rowCount: validated.rowCount };
       const tableKey = `datasets/${digest}/tables/${sha256(canonicalJson([spec.data.columns, spec.aggregate ?? null])).slice(0, 16)}.json`;
       await putIfAbsent(deps, tableKey, Buffer.from(JSON.stringify(stored)));
 
@@ -56,13 +60,15 @@ export function createIngestActivities(deps: ActivityDeps) {
           q.line,
           q.problem.column,
           `expected ${q.problem.expected}, found ${q.problem.found}`,
-          ...q.values,
+          ...scrubRow(table.header, q.values, spec.data.columns, deps.piiKey),
         ]);
         await deps.data.put(quarantineKey, toCsv(['_line', '_column', '_reason', ...table.header], rows), {
           contentType: 'text/csv',
         });
         await putJson(deps.data, `${runPrefix(run)}/anomalies.json`, validated.problemCounts);
       }
+      // A transient upload (the CLI marks uploads of specs with PII so) is gone once its scrubbed snapshot exists.
+      if (bucket === deps.data.bucket && key.startsWith('incoming/')) await deps.data.remove([key]);
       log.info('dataset ingested', {
         file,
         sha256: digest,

@@ -32,8 +32,10 @@ export async function startRun(
   const local = o.data ?? (datasetUri ? undefined : spec.data.source);
   if (local) {
     const body = await readFile(local);
+    // Data with PII columns is uploaded as transient: the ingest that scrubs it deletes the raw upload.
+    const transient = spec.data.columns.some((c) => c.pii !== undefined);
     const uploaded = await api.upload<{ uri: string; sha256: string }>(
-      `/datasets?name=${encodeURIComponent(path.basename(local))}`,
+      `/datasets?name=${encodeURIComponent(path.basename(local))}${transient ? '&transient=true' : ''}`,
       body,
       'text/csv',
     );

@@ -16,6 +16,7 @@ export async function createActivityDeps(config: AppConfig): Promise<ActivityDep
     bucket: (name) => new MinioObjectStore(client, name),
     registry: new ModelRegistry(new MinioObjectStore(client, config.buckets.registry)),
     tf: () => initTfBackend(config.tfBackend),
+    piiKey: config.piiKey,
   };
 }
 

@@ -20,6 +20,7 @@ const EnvSchema = z.object({
   MLOPS_API_HOST: z.string().default('127.0.0.1'),
   MLOPS_TOKENS_FILE: z.string().default('.mlops/auth/tokens.json'),
   MLOPS_TF_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  MLOPS_PII_KEY: z.string().min(16, 'MLOPS_PII_KEY must be at least 16 characters').optional(),
   MLOPS_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -31,6 +32,7 @@ export interface AppConfig {
   api: { port: number; host: string; tokensFile: string };
   tfBackend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  piiKey?: string;
 }
 
 /** Parses the environment; throws one error listing every missing or malformed variable. */
@@ -58,5 +60,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     api: { port: e.MLOPS_API_PORT, host: e.MLOPS_API_HOST, tokensFile: e.MLOPS_TOKENS_FILE },
     tfBackend: e.MLOPS_TF_BACKEND,
     logLevel: e.MLOPS_LOG_LEVEL,
+    piiKey: e.MLOPS_PII_KEY,
   };
 }

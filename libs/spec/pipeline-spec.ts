@@ -42,6 +42,10 @@ export const ColumnSchema = z
     max: z.number().optional(),
     values: z.array(z.string()).optional().describe('Allowed categories (category columns)'),
     dateFormat: z.enum(['iso', 'yyyymmdd']).default('iso').describe('How datetime cells are written'),
+    pii: z
+      .enum(['drop', 'hash'])
+      .optional()
+      .describe('Personal data: dropped, or replaced by a keyed hash (MLOPS_PII_KEY), before anything is stored'),
     trueValues: z.array(z.string()).default(['true', 'TRUE', 'True', '1', 'yes']),
     falseValues: z.array(z.string()).default(['false', 'FALSE', 'False', '0', 'no']),
   })
@@ -239,6 +243,9 @@ export const PipelineSpecSchema = z
       });
     }
     spec.features.forEach((f, i) => {
+      if (spec.data.columns.find((c) => c.name === f.column)?.pii === 'drop') {
+        ctx.addIssue({ code: 'custom', path: ['features', i, 'column'], message: `"${f.column}" is dropped as PII` });
+      }
       if (!columns.has(f.column)) {
         ctx.addIssue({
           code: 'custom',

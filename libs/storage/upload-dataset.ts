@@ -7,18 +7,19 @@ import { InvalidArgumentError } from '../common/errors';
 import { type ObjectStore, PreconditionFailedError } from './object-store';
 
 /**
- * Uploads a local dataset file to `datasets/<sha256>/source.csv[.gz]` in the data bucket,
- * content-addressed: the same bytes always give the same URI and are stored once.
+ * Uploads a local dataset file to `datasets/<sha256>/source.<ext>` in the data bucket (or
+ * `incoming/…` when `transient`), content-addressed: the same bytes give the same URI, stored once.
  * Returns the `s3://` URI a pipeline run ingests.
  */
 export async function uploadDatasetFile(
   store: ObjectStore,
   file: string,
+  options: { transient?: boolean } = {},
 ): Promise<{ uri: string; sha256: string; size: number }> {
   const info = await stat(file).catch(() => undefined);
   if (!info?.isFile()) throw new InvalidArgumentError(`Dataset file not found: ${file}`);
   const digest = await hashStream(createReadStream(file));
-  return uploadDatasetStream(store, () => createReadStream(file), digest, info.size, path.basename(file));
+  return uploadDatasetStream(store, () => createReadStream(file), digest, info.size, path.basename(file), options);
 }
 
 /** As {@link uploadDatasetFile} for a stream whose sha256 is already known (the control plane hashes while spooling). */
@@ -28,8 +29,10 @@ export async function uploadDatasetStream(
   digest: string,
   size: number,
   name: string,
+  options: { transient?: boolean } = {},
 ): Promise<{ uri: string; sha256: string; size: number }> {
-  const key = `datasets/${digest}/source${datasetExtension(name)}`;
+  // Transient uploads (data with PII) wait under incoming/ and are deleted by the ingest that scrubs them.
+  const key = `${options.transient ? 'incoming' : 'datasets'}/${digest}/source${datasetExtension(name)}`;
   if (!(await store.stat(key))) {
     try {
       await store.putStream(key, open(), size, { ifNoneMatch: '*', contentType: 'text/csv' });

@@ -57,7 +57,8 @@ export function validateTable(
           line: table.lines[r],
           column: col.name,
           expected: result.error,
-          found: JSON.stringify(truncate(raw)),
+          // PII never reaches an error message, the history or the quarantine: the value is withheld.
+          found: col.pii ? '(PII withheld)' : JSON.stringify(truncate(raw)),
         };
         problemCounts[`${col.name}: ${result.error}`] = (problemCounts[`${col.name}: ${result.error}`] ?? 0) + 1;
         problem ??= p;

@@ -40,6 +40,7 @@ export async function createTestEnvironment(label: string): Promise<TestEnvironm
     MLOPS_REGISTRY_BUCKET: `t-reg-${suffix}`,
     MLOPS_TASK_QUEUE_CPU: `t-cpu-${suffix}`,
     MLOPS_TASK_QUEUE_GPU: `t-gpu-${suffix}`,
+    MLOPS_PII_KEY: process.env.MLOPS_PII_KEY ?? 'test-only-pii-key-not-secret',
   });
   const minio = createMinioClient(config.minio);
   await ensureBucket(minio, config.buckets.data, config.minio.region);

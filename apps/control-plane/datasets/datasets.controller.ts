@@ -17,6 +17,10 @@ import { ZodPipe } from '../common/zod.pipe';
 
 const MAX_BYTES = 4 * 1024 ** 3;
 const UploadQuery = z.object({
+  transient: z
+    .enum(['true', 'false'])
+    .default('false')
+    .describe('PII data: kept under incoming/ until the ingest that scrubs it'),
   name: z
     .string()
     .regex(/^[\w.-]+\.(csv|tsv|txt|dat)(\.gz)?$/, 'a file name ending in .csv, .tsv, .txt or .dat (optionally .gz)'),
@@ -33,6 +37,11 @@ export class DatasetsController {
   @Roles('engineer', 'admin')
   @ApiConsumes('text/csv', 'application/gzip', 'application/octet-stream')
   @ApiQuery({ name: 'name', example: 'sessions.csv' })
+  @ApiQuery({
+    name: 'transient',
+    required: false,
+    description: 'true for data with PII: deleted once a run has ingested and scrubbed it',
+  })
   @ApiOperation({
     summary: 'Upload a dataset (streamed); stored once under its sha256; returns the s3:// URI to launch a run on',
   })
@@ -57,7 +66,16 @@ export class DatasetsController {
         createWriteStream(spool),
       );
       if (size === 0) throw new InvalidArgumentError('Empty upload: send the file as the request body');
-      return await uploadDatasetStream(this.store, () => createReadStream(spool), hash.digest('hex'), size, query.name);
+      return await uploadDatasetStream(
+        this.store,
+        () => createReadStream(spool),
+        hash.digest('hex'),
+        size,
+        query.name,
+        {
+          transient: query.transient === 'true',
+        },
+      );
     } finally {
       await rm(spool, { force: true });
     }
