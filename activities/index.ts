@@ -1,5 +1,6 @@
 import { type ActivityDeps, withFailureMapping } from './common';
 import { createEvaluationActivities } from './evaluation/evaluation.activity';
+import { createEventActivities } from './events/events.activity';
 import { createFeatureActivities } from './features/features.activity';
 import { createIngestActivities } from './ingest/ingest.activity';
 import { createRegistryActivities } from './registry/registry.activity';
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTrainingActivities(deps),
     ...createEvaluationActivities(deps),
     ...createRegistryActivities(deps),
+    ...createEventActivities(deps),
   });
 }
 

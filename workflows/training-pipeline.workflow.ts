@@ -1,4 +1,5 @@
 import { type Duration, TimeoutType } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 import {
   ActivityFailure,
   TimeoutFailure,
@@ -274,11 +275,30 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
     at: new Date().toISOString(),
   });
 
+  // Waits for a reviewer; with a reminder, emits an event that long before the request expires.
+  const waitForDecision = async (timeout: Duration, reminderBefore?: Duration): Promise<boolean> => {
+    const reminderMs = reminderBefore ? Math.min(msToNumber(reminderBefore), msToNumber(timeout)) : 0;
+    if (reminderMs === 0) return condition(() => decision !== undefined, timeout);
+    if (await condition(() => decision !== undefined, msToNumber(timeout) - reminderMs)) return true;
+    await io.emitEvent({
+      type: 'approval.reminder',
+      workflowId: run.workflowId,
+      model: spec.model.name,
+      version: state.version,
+      at: new Date().toISOString(),
+      detail: { expiresIn: reminderBefore, submitter: input.submitter.subject },
+    });
+    return condition(() => decision !== undefined, reminderMs);
+  };
+
   if (spec.approval.required) {
     enter('approval');
     state.status = 'awaiting-approval';
     upsertSearchAttributes([{ key: SearchAttributes.status, value: 'awaiting-approval' }]);
-    const decided = await condition(() => decision !== undefined, spec.approval.timeout as Duration);
+    const decided = await waitForDecision(
+      spec.approval.timeout as Duration,
+      spec.approval.reminderBefore as Duration | undefined,
+    );
     if (!decided || !decision) {
       state.status = 'running';
       // The candidate expires with the request: nothing unreviewed stays on offer.

@@ -75,6 +75,14 @@ export function createRegistryActivities(deps: ActivityDeps) {
           features: spec.features.map((f) => `${f.column} (${f.transform})`),
           trainingRows: features.rows.train,
           testRows: features.rows.test,
+          metrics: input.evaluation.metrics,
+          slices: input.evaluation.slices,
+          limits: [
+            `Evaluated on ${features.rows.test} held-out rows of one dataset snapshot (${input.snapshot.sha256.slice(0, 12)}); performance on other populations is unmeasured.`,
+            ...input.gates
+              .filter((g) => !g.passed)
+              .map((g) => `Failed gate: ${g.metric} (${g.against}) ${g.value} vs ${g.threshold}`),
+          ],
         },
       };
       const result = await deps.registry.registerVersion(manifest, files);

@@ -57,6 +57,41 @@ export class RegistryClient {
     };
   }
 
+  /**
+   * Polls an alias and calls `onChange` with the newly loaded model whenever it moves (the previous
+   * one is the caller's to dispose). A load that fails (e.g. a checksum mismatch) is reported to
+   * `onError` and the caller keeps what it has. Returns a function that stops the polling.
+   */
+  watch(
+    model: string,
+    alias: AliasName,
+    intervalMs: number,
+    onChange: (loaded: LoadedModel) => void,
+    onError: (err: unknown) => void = () => undefined,
+  ): () => void {
+    let current: string | undefined;
+    let busy = false;
+    const tick = async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        const manifest = await this.source.manifest(model, { alias });
+        if (manifest.version !== current) {
+          const loaded = await this.load(model, { version: manifest.version });
+          current = manifest.version;
+          onChange(loaded);
+        }
+      } catch (err) {
+        onError(err);
+      } finally {
+        busy = false;
+      }
+    };
+    const timer = setInterval(() => void tick(), intervalMs);
+    void tick();
+    return () => clearInterval(timer);
+  }
+
   private async fetchVerified(manifest: Manifest): Promise<Record<string, Buffer>> {
     const dir = path.join(this.cacheDir, manifest.model, manifest.version);
     await mkdir(dir, { recursive: true });

@@ -1,4 +1,11 @@
-import type { GateOverride, GateResult, Identity, MetricSet, SearchTrial } from '../../workflows/contracts';
+import type {
+  GateOverride,
+  GateResult,
+  Identity,
+  MetricSet,
+  SearchTrial,
+  SliceMetrics,
+} from '../../workflows/contracts';
 
 export const ALIASES = ['candidate', 'canary', 'champion'] as const;
 export type AliasName = (typeof ALIASES)[number];
@@ -37,7 +44,16 @@ export interface Manifest {
     codeVersion: string;
     tfBackend: string;
   };
-  modelCard: { description: string; intendedUse: string; features: string[]; trainingRows: number; testRows: number };
+  modelCard: {
+    description: string;
+    intendedUse: string;
+    features: string[];
+    trainingRows: number;
+    testRows: number;
+    metrics: MetricSet;
+    slices: SliceMetrics[];
+    limits: string[];
+  };
 }
 
 export interface AliasEvent {

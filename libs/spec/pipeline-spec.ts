@@ -207,6 +207,9 @@ export const PipelineSpecSchema = z
       .object({
         required: z.boolean().default(true),
         timeout: duration.default('72h'),
+        reminderBefore: duration
+          .optional()
+          .describe('Emit an approval.reminder event (the notification hook) this long before the request expires'),
         gateOverrideWindow: duration
           .optional()
           .describe(

@@ -111,18 +111,20 @@ describe('governance: champion gates, slices, approval expiry', () => {
     });
   }, 180_000);
 
-  it('expires an unanswered approval: the candidate alias is released and a late approval is refused', async () => {
+  it('reminds before expiry, then expires an unanswered approval: candidate released, late approval refused', async () => {
     const quick: PipelineSpec = {
       ...spec,
       model: { ...spec.model, name: 'expiring-intent' },
       training: { ...spec.training, epochs: 2 },
       gates: [],
-      approval: { required: true, timeout: '3s' },
+      approval: { required: true, timeout: '4s', reminderBefore: '2s' },
     };
     await env.withWorker(async () => {
       const { handle } = await start(quick);
       const result = await handle.result();
-      expect(result).toMatchObject({ status: 'expired', reasons: ['no reviewer decided within 3s'] });
+      expect(result).toMatchObject({ status: 'expired', reasons: ['no reviewer decided within 4s'] });
+      const events = await env.data.list(`events/${handle.workflowId}/`);
+      expect(events.map((e) => e.key)).toEqual([expect.stringMatching(/approval\.reminder-.*\.json$/)]);
       await expect(
         handle.executeUpdate(approvalUpdate, { args: [{ reviewer: bob, decision: 'approve', comment: 'too late' }] }),
       ).rejects.toThrow(/already completed/);

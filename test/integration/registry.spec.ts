@@ -10,6 +10,7 @@ import { buildDenseModel } from '../../models/mlp';
 import { modelToFiles } from '../../models/model-io';
 import type { FittedTransform } from '../../models/transform';
 import { type TestEnvironment, createTestEnvironment } from '../support/environment';
+import { waitFor } from '../support/wait';
 
 const transform: FittedTransform = {
   formatVersion: 1,
@@ -51,7 +52,16 @@ function manifest(model: string, version: string): Omit<Manifest, 'files'> {
       codeVersion: 't',
       tfBackend: 'cpu',
     },
-    modelCard: { description: '', intendedUse: '', features: ['x'], trainingRows: 1, testRows: 1 },
+    modelCard: {
+      description: '',
+      intendedUse: '',
+      features: ['x'],
+      trainingRows: 1,
+      testRows: 1,
+      metrics: {},
+      slices: [],
+      limits: [],
+    },
   };
 }
 
@@ -113,6 +123,35 @@ describe('ModelRegistry on MinIO', () => {
     await expect(
       env.registry.setAlias('m3', 'champion', 'a', { actor: 'x', reason: 'stale', at, expectedVersion: 'not-current' }),
     ).rejects.toThrow(/expected not-current/);
+  });
+
+  it('watches an alias and loads each new version as the alias moves', async () => {
+    for (const v of ['v1', 'v2'])
+      await env.registry.registerVersion(manifest('m6', v), await modelFiles(v === 'v1' ? 6 : 7));
+    const at = new Date().toISOString();
+    await env.registry.setAlias('m6', 'champion', 'v1', { actor: 'bob', reason: 'first', at });
+    const client = new RegistryClient(
+      new RegistrySource(env.registry),
+      await mkdtemp(path.join(tmpdir(), 'mlops-cache-')),
+    );
+    const seen: string[] = [];
+    const stop = client.watch('m6', 'champion', 50, (loaded) => {
+      seen.push(loaded.version);
+      loaded.dispose();
+    });
+    await waitFor(
+      () => Promise.resolve(seen),
+      (s) => s.includes('v1'),
+      10_000,
+    );
+    await env.registry.setAlias('m6', 'champion', 'v2', { actor: 'bob', reason: 'second', at });
+    await waitFor(
+      () => Promise.resolve(seen),
+      (s) => s.includes('v2'),
+      10_000,
+    );
+    stop();
+    expect(seen).toEqual(['v1', 'v2']);
   });
 
   it('refuses to load a model whose weights were altered after registration', async () => {
