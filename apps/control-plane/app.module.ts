@@ -9,13 +9,22 @@ import { HealthController } from './health.controller';
 import { ModelsController } from './models/models.controller';
 import { RunsController } from './runs/runs.controller';
 import { RunsService } from './runs/runs.service';
+import { MeController } from './web/me.controller';
+import { WebController } from './web/web.controller';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig = loadConfig()): DynamicModule {
     return {
       module: AppModule,
-      controllers: [RunsController, ModelsController, DatasetsController, HealthController],
+      controllers: [
+        RunsController,
+        ModelsController,
+        DatasetsController,
+        HealthController,
+        MeController,
+        WebController,
+      ],
       providers: [
         ...infrastructureProviders(config),
         RunsService,

@@ -22,6 +22,8 @@ export TEMPORAL_ADDRESS TEMPORAL_NAMESPACE MINIO_ENDPOINT MINIO_ACCESS_KEY MINIO
 # Static checks first: types (tests included) and lint, including the workflow-determinism rules.
 npx tsc -p tsconfig.json --noEmit
 npx eslint .
-# Some tests run the built worker as a real process (kill -9 fault tests).
+# Some tests run the built worker as a real process (kill -9 fault tests); the reviewer page serves its built client.
 npx tsc -p tsconfig.build.json
+# The browser tests (test/e2e) drive Debian's Chromium; installed once, quick when present.
+bash "${SCRIPT_DIR}/install-chromium.sh"
 npx jest "$@"

@@ -43,7 +43,3 @@ export function assetFile(assets: WebAssets, name: string): { file: string; type
   const file = path.join(ext === '.mjs' ? assets.clientDir : assets.staticDir, name);
   return { file, type: TYPES[ext] };
 }
-
-export function contentType(file: string): string {
-  return TYPES[path.extname(file)] ?? 'application/octet-stream';
-}
