@@ -1,4 +1,4 @@
-/** Jest: unit tests beside the code and under test/unit; integration tests need the servers started by `npm test`. */
+/** Jest: unit tests beside the code; integration tests need the servers started by `npm test`. */
 const swc = [
   '@swc/jest',
   {

@@ -6,9 +6,17 @@ import type { ColumnSpec, FeatureSpec, PipelineSpec } from '../libs/spec/pipelin
  * business fields (a raw row) and never tensors.
  */
 export type FittedFeature =
-  | { column: string; kind: 'standardize'; log1p: boolean; mean: number; std: number; fill: number }
+  | ({ column: string; kind: 'standardize'; log1p: boolean; mean: number; std: number; fill: number } & Booleans)
   | { column: string; kind: 'one-hot'; vocabulary: string[] }
-  | { column: string; kind: 'passthrough'; fill: number };
+  | ({ column: string; kind: 'passthrough'; fill: number } & Booleans);
+
+/**
+ * A boolean column's spellings (e.g. `yes`/`no`), saved with the transform so serving reads a raw string the way
+ * the fit did. Absent for other column types (and in transforms saved before this field existed).
+ */
+interface Booleans {
+  trueValues?: string[];
+}
 
 export interface FittedTransform {
   formatVersion: 1;
@@ -57,11 +65,12 @@ function fitFeature(f: FeatureSpec, column: ColumnSpec, values: RawValue[]): Fit
   const log1p = f.transform === 'log1p-standardize';
   const numbers = values.map((v) => toNumber(v, column)).filter((v): v is number => v !== null);
   const fill = median(numbers);
-  if (f.transform === 'passthrough') return { column: f.column, kind: 'passthrough', fill };
+  const booleans = column.type === 'boolean' ? { trueValues: [...column.trueValues] } : {};
+  if (f.transform === 'passthrough') return { column: f.column, kind: 'passthrough', fill, ...booleans };
   const xs = numbers.map((v) => (log1p ? Math.log1p(Math.max(v, 0)) : v));
   const mean = xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
   const variance = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(xs.length, 1);
-  return { column: f.column, kind: 'standardize', log1p, mean, std: Math.sqrt(variance) || 1, fill };
+  return { column: f.column, kind: 'standardize', log1p, mean, std: Math.sqrt(variance) || 1, fill, ...booleans };
 }
 
 /** Width of the feature vector the transform produces. */
@@ -78,8 +87,7 @@ export function transformRow(t: FittedTransform, row: RawRow, out: Float32Array,
       const s = v === null || v === undefined ? '' : String(v);
       for (const word of f.vocabulary) out[k++] = word === s ? 1 : 0;
     } else {
-      let x = toNumber(v);
-      x ??= f.fill;
+      const x = (f.trueValues && typeof v === 'string' && v !== '' ? (f.trueValues.includes(v) ? 1 : 0) : toNumber(v)) ?? f.fill;
       if (f.kind === 'standardize') out[k++] = ((f.log1p ? Math.log1p(Math.max(x, 0)) : x) - f.mean) / f.std;
       else out[k++] = x;
     }

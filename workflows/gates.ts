@@ -7,6 +7,8 @@ export interface GateInputs {
   champion?: ChampionComparison;
   slices?: SliceMetrics[];
   firstModelPolicy: 'skip-champion-gates' | 'reject';
+  /** Level of the champion comparison's bootstrap interval (the spec's `evaluation.confidenceLevel`). */
+  confidenceLevel: number;
 }
 
 /**
@@ -26,8 +28,10 @@ export function evaluateGates(gates: GateSpec[], inputs: GateInputs): GateResult
     const base = { metric: g.metric, against: g.against, comparator: g.comparator, threshold: g.threshold };
     const holds = (v: number) => Number.isFinite(v) && (g.comparator === 'gte' ? v >= g.threshold : v <= g.threshold);
     switch (g.against) {
-      case 'absolute':
-        return { ...base, value: inputs.metrics[g.metric], passed: holds(inputs.metrics[g.metric]) };
+      case 'absolute': {
+        const value = inputs.metrics[g.metric] ?? NaN;
+        return { ...base, value, passed: holds(value) };
+      }
       case 'baseline': {
         const value =
           inputs.baseline && g.metric in inputs.baseline ? inputs.metrics[g.metric] - inputs.baseline[g.metric] : NaN;
@@ -48,7 +52,7 @@ export function evaluateGates(gates: GateSpec[], inputs: GateInputs): GateResult
         return {
           ...base,
           value: delta.value,
-          interval: { lo: delta.lo, hi: delta.hi },
+          interval: { lo: delta.lo, hi: delta.hi, level: inputs.confidenceLevel },
           passed: holds(optimistic),
           note: `against champion ${inputs.champion.version}`,
         };
@@ -87,7 +91,8 @@ export function gateFailures(results: GateResult[]): string[] {
     .map((r) => {
       const op = r.comparator === 'gte' ? '<' : '>';
       const value = Number.isFinite(r.value) ? r.value.toFixed(4) : 'unmeasured';
-      const interval = r.interval ? ` (95% interval ${r.interval.lo.toFixed(4)}…${r.interval.hi.toFixed(4)})` : '';
+      const level = r.interval ? `${Math.round((r.interval.level ?? 0.95) * 100)}% ` : '';
+      const interval = r.interval ? ` (${level}interval ${r.interval.lo.toFixed(4)}…${r.interval.hi.toFixed(4)})` : '';
       return `${r.metric}${labels[r.against]} ${value}${interval} ${op} ${r.threshold} required${r.note ? `; ${r.note}` : ''}`;
     });
 }

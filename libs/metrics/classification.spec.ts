@@ -12,6 +12,24 @@ describe(rocAuc.name, () => {
     expect(rocAuc([1, 1, 0, 0], [0.1, 0.2, 0.3, 0.4])).toBe(0);
     expect(rocAuc([1, 1], [0.1, 0.2])).toBeNaN();
   });
+
+  it('is one half when every score is tied', () => {
+    expect(rocAuc([1, 0, 1, 0, 0], [0.3, 0.3, 0.3, 0.3, 0.3])).toBeCloseTo(0.5, 12);
+  });
+
+  it('accepts typed arrays and does not depend on row order', () => {
+    const labels = [1, 0, 0, 1, 0, 1];
+    const scores = [0.7, 0.2, 0.65, 0.6, 0.1, 0.9];
+    // negatives 0.2, 0.65, 0.1; positives 0.7 (beats 3), 0.6 (2), 0.9 (3) → 8/9
+    expect(rocAuc(f32(labels), Float64Array.from(scores))).toBeCloseTo(8 / 9, 12);
+    const perm = [5, 2, 0, 4, 1, 3];
+    expect(
+      rocAuc(
+        perm.map((i) => labels[i]),
+        perm.map((i) => scores[i]),
+      ),
+    ).toBeCloseTo(8 / 9, 12);
+  });
 });
 
 describe(prAuc.name, () => {
@@ -20,13 +38,27 @@ describe(prAuc.name, () => {
     expect(prAuc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])).toBeCloseTo(0.5 + (0.5 * 2) / 3);
     expect(prAuc([0, 1], [0.2, 0.9])).toBe(1);
   });
+
+  it('treats tied scores as one threshold', () => {
+    // 0.5 (+, −): R = 1/2, P = 1/2; 0.2 (+): R = 1, P = 2/3 → 1/4 + 1/3
+    expect(prAuc([1, 0, 1], [0.5, 0.5, 0.2])).toBeCloseTo(7 / 12, 12);
+  });
+
+  it('is NaN without positives', () => {
+    expect(prAuc([0, 0, 0], [0.1, 0.9, 0.2])).toBeNaN();
+  });
 });
 
-describe('probability losses', () => {
-  it('computes log loss and Brier score', () => {
+describe(logLoss.name, () => {
+  it('is the mean binary cross-entropy, clipping certain wrong answers to 1e-7', () => {
     expect(logLoss([1, 0], [0.8, 0.2])).toBeCloseTo(-Math.log(0.8));
+    expect(logLoss([1, 0], [0, 1])).toBeCloseTo(-Math.log(1e-7), 4);
+  });
+});
+
+describe(brier.name, () => {
+  it('is the mean squared error of the probabilities', () => {
     expect(brier([1, 0], [0.8, 0.4])).toBeCloseTo((0.04 + 0.16) / 2);
-    expect(Number.isFinite(logLoss([1], [0]))).toBe(true);
   });
 });
 
@@ -40,6 +72,23 @@ describe(atThreshold.name, () => {
       f1: 0.5,
     });
   });
+
+  it('predicts positive for a score equal to the threshold', () => {
+    expect(atThreshold([1, 0], [0.5, 0.2], 0.5)).toMatchObject({ accuracy: 1, precision: 1, recall: 1 });
+  });
+
+  it('reports zeros rather than NaN when nothing is predicted positive', () => {
+    expect(atThreshold([1, 0, 1], [0.1, 0.2, 0.3], 0.99)).toEqual({
+      threshold: 0.99,
+      accuracy: 1 / 3,
+      precision: 0,
+      recall: 0,
+      f1: 0,
+    });
+  });
+});
+
+describe(bestF1Threshold.name, () => {
   it('picks the F1-maximising score as threshold', () => {
     const labels = [1, 1, 0, 1, 0, 0];
     const scores = [0.9, 0.8, 0.7, 0.6, 0.3, 0.1];
@@ -47,6 +96,15 @@ describe(atThreshold.name, () => {
     expect(t).toBe(0.6);
     for (const other of scores)
       expect(atThreshold(labels, scores, other).f1).toBeLessThanOrEqual(atThreshold(labels, scores, t).f1);
+  });
+
+  it('never splits a group of tied scores', () => {
+    // 0.6 is shared by a positive and a negative: F1 is 2/3 at 0.9, 4/5 at 0.6 (both in), 2/3 at 0.1
+    expect(bestF1Threshold([1, 1, 0, 0], [0.9, 0.6, 0.6, 0.1])).toBe(0.6);
+  });
+
+  it('is the lowest score when every row must be called positive', () => {
+    expect(bestF1Threshold([1, 1, 1], [0.2, 0.6, 0.4])).toBe(0.2);
   });
 });
 
@@ -56,6 +114,13 @@ describe(regressionMetrics.name, () => {
     expect(m.rmse).toBeCloseTo(1);
     expect(m.mae).toBeCloseTo(0.5);
     expect(m.r2).toBeCloseTo(1 - 4 / 5);
+  });
+
+  it('gives R² 1 for perfect predictions, 0 for the mean, below 0 when worse and NaN for a constant target', () => {
+    expect(regressionMetrics([1, 2, 3], [1, 2, 3])).toEqual({ rmse: 0, mae: 0, r2: 1 });
+    expect(regressionMetrics([1, 2, 3, 6], [3, 3, 3, 3]).r2).toBeCloseTo(0, 12);
+    expect(regressionMetrics([1, 2, 3], [3, 2, 1]).r2).toBeCloseTo(-3, 12);
+    expect(regressionMetrics([5, 5, 5], [4, 5, 6]).r2).toBeNaN();
   });
 });
 

@@ -34,7 +34,7 @@ describe(validateSpec.name, () => {
     }
   });
 
-  it('applies the defaults of omitted sections', () => {
+  it('applies the defaults of omitted sections and fields', () => {
     const spec = validateSpec(minimal());
     expect(spec.split).toEqual({ strategy: 'stratified', seed: 42, validation: 0.15, test: 0.15 });
     expect(spec.training).toMatchObject({
@@ -46,10 +46,24 @@ describe(validateSpec.name, () => {
     });
     expect(spec.approval).toEqual({ required: true, timeout: '72h' });
     expect(spec.evaluation.firstModelPolicy).toBe('skip-champion-gates');
+    expect(spec.data.columns[0]).toMatchObject({ required: true, nullable: false, dateFormat: 'iso' });
+  });
+
+  it('fills the defaults inside a partially given section', () => {
+    const spec = validateSpec({
+      ...minimal(),
+      split: { seed: 1 },
+      training: { epochs: 3 },
+      approval: { required: false },
+    });
+    expect(spec.split).toEqual({ strategy: 'stratified', seed: 1, validation: 0.15, test: 0.15 });
+    expect(spec.training).toMatchObject({ epochs: 3, hiddenUnits: [64, 32] });
+    expect(spec.approval).toEqual({ required: false, timeout: '72h' });
   });
 
   it.each([
     ['an unknown key', { ...minimal(), extra: 1 }, /Unrecognized key/],
+    ['an unknown nested key', { ...minimal(), training: { epochz: 3 } }, /^training: Unrecognized key.*"epochz"/],
     ['a bad model name', { ...minimal(), model: { name: 'Bad Name', task: 'regression' } }, /^model\.name: lower-case/],
     [
       'an undeclared target',
@@ -100,8 +114,41 @@ describe(validateSpec.name, () => {
     expect(issuesOf(regression).join('\n')).toMatch(/classification metrics cannot gate a regression model/);
   });
 
+  it('needs positiveValue for a binary-classification category target', () => {
+    const category = minimal();
+    category.data.columns[1].type = 'category';
+    expect(issuesOf(category)).toContain(
+      'data.target.positiveValue: a category target needs positiveValue: which category is the positive class',
+    );
+    const withPositive = { ...category, data: { ...category.data, target: { column: 'y', positiveValue: 'churn' } } };
+    expect(validateSpec(withPositive).data.target.positiveValue).toBe('churn');
+  });
+
+  it('lists every problem, not only the first', () => {
+    const issues = issuesOf({ ...minimal(), model: { name: 'X', task: 'binary-classification' }, extra: 1 });
+    expect(issues).toEqual([
+      expect.stringMatching(/^model\.name: /),
+      expect.stringMatching(/^\(root\): Unrecognized key/),
+    ]);
+  });
+
+  it('throws a SpecValidationError coded INVALID_SPEC that names the source', () => {
+    const refuse = () => validateSpec({ ...minimal(), extra: 1 }, 'churn.yaml');
+    expect(refuse).toThrow(SpecValidationError);
+    expect(refuse).toThrow(/^Invalid pipeline spec churn\.yaml:/);
+    expect(refuse).toThrow(expect.objectContaining({ code: 'INVALID_SPEC' }));
+  });
+});
+
+describe(parseSpec.name, () => {
   it('reports YAML syntax errors as spec errors', () => {
     expect(() => parseSpec('model: [unclosed', 'broken.yaml')).toThrow(/Pipeline spec broken\.yaml is not valid YAML/);
+  });
+
+  it('validates what it parses', () => {
+    expect(() => parseSpec('apiVersion: mlops.dev/v1\nkind: TrainingPipeline\n', 'empty.yaml')).toThrow(
+      /Invalid pipeline spec empty\.yaml/,
+    );
   });
 });
 
@@ -112,12 +159,25 @@ describe(specHash.name, () => {
     expect(specHash(reordered)).toBe(specHash(a));
     expect(specHash(validateSpec({ ...minimal(), split: { seed: 43 } }))).not.toBe(specHash(a));
   });
+
+  it('equals the hash of the spec with its defaults written out', () => {
+    const explicit = validateSpec({ ...minimal(), split: { strategy: 'stratified', seed: 42, validation: 0.15 } });
+    expect(specHash(explicit)).toBe(specHash(validateSpec(minimal())));
+  });
 });
 
 describe(durationMs.name, () => {
-  it('converts spec durations', () => {
-    expect(durationMs('72h')).toBe(72 * 3_600_000);
-    expect(durationMs('250ms')).toBe(250);
-    expect(() => durationMs('1w')).toThrow(SpecValidationError);
+  it.each([
+    ['250ms', 250],
+    ['30s', 30_000],
+    ['15m', 900_000],
+    ['72h', 72 * 3_600_000],
+    ['7d', 7 * 86_400_000],
+  ])('converts %s', (value, expected) => {
+    expect(durationMs(value)).toBe(expected);
+  });
+
+  it.each(['72', 'h', '1.5h', '-1h', '1w', ''])('refuses %j', (value) => {
+    expect(() => durationMs(value)).toThrow(SpecValidationError);
   });
 });

@@ -21,6 +21,8 @@ export function parseCsv(text: string, file: string, delimiter = ','): CsvTable 
   let field = '';
   let fields: string[] = [];
   let inQuotes = false;
+  /** The record so far had a quoted field: `""` alone on a line is a one-column row with an empty value, not a blank line. */
+  let quoted = false;
   let line = 1;
   let recordLine = 1;
   for (let i = 0; i < text.length; i++) {
@@ -37,15 +39,17 @@ export function parseCsv(text: string, file: string, delimiter = ','): CsvTable 
       }
     } else if (ch === '"' && field === '') {
       inQuotes = true;
+      quoted = true;
     } else if (ch === delimiter) {
       fields.push(field);
       field = '';
     } else if (ch === '\n' || ch === '\r') {
       if (ch === '\r' && text[i + 1] === '\n') i++;
       fields.push(field);
-      if (!(fields.length === 1 && fields[0] === '')) records.push({ fields, line: recordLine });
+      if (quoted || !(fields.length === 1 && fields[0] === '')) records.push({ fields, line: recordLine });
       fields = [];
       field = '';
+      quoted = false;
       line++;
       recordLine = line;
     } else {
@@ -54,7 +58,7 @@ export function parseCsv(text: string, file: string, delimiter = ','): CsvTable 
   }
   if (inQuotes)
     throw new DataValidationError(`${file}, line ${recordLine}: unterminated quoted field`, { file, line: recordLine });
-  if (field !== '' || fields.length > 0) {
+  if (field !== '' || fields.length > 0 || quoted) {
     fields.push(field);
     records.push({ fields, line: recordLine });
   }
@@ -125,5 +129,6 @@ export function toCsvRows(rows: readonly (readonly CsvValue[])[]): string {
     const s = v === null || v === undefined ? '' : String(v);
     return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  return rows.map((r) => r.map(cell).join(',') + '\n').join('');
+  // A one-column row whose value is empty is written `""`: a bare empty line would read back as a blank line.
+  return rows.map((r) => (r.length === 1 && cell(r[0]) === '' ? '""' : r.map(cell).join(',')) + '\n').join('');
 }
