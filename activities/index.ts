@@ -1,5 +1,6 @@
 import { type ActivityDeps, withFailureMapping } from './common';
 import { createEvaluationActivities } from './evaluation/evaluation.activity';
+import { createDeploymentActivities } from './deployment/deployment.activity';
 import { createEventActivities } from './events/events.activity';
 import { createFeatureActivities } from './features/features.activity';
 import { createIngestActivities } from './ingest/ingest.activity';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createEvaluationActivities(deps),
     ...createRegistryActivities(deps),
     ...createEventActivities(deps),
+    ...createDeploymentActivities(deps),
   });
 }
 

@@ -6,7 +6,8 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Curves } from '../libs/metrics/curves';
-import type { PipelineSpec } from '../libs/spec/pipeline-spec';
+import type { CanaryVerdict, StatsSnapshot } from '../libs/serving/analysis';
+import type { PipelineSpec, RolloutSpec } from '../libs/spec/pipeline-spec';
 
 export const DEFAULT_TASK_QUEUES = { cpu: 'mlops-cpu', gpu: 'mlops-gpu' } as const;
 
@@ -43,11 +44,20 @@ export const STAGES = [
   'registration',
   'approval',
   'promotion',
+  'canary',
 ] as const;
 export type Stage = (typeof STAGES)[number] | 'queued' | 'done';
 
 export type RunStatus =
-  'running' | 'awaiting-gate-override' | 'awaiting-approval' | 'promoted' | 'rejected-by-gate' | 'rejected' | 'expired';
+  | 'running'
+  | 'awaiting-gate-override'
+  | 'awaiting-approval'
+  | 'canary'
+  | 'promoted'
+  | 'rolled-back'
+  | 'rejected-by-gate'
+  | 'rejected'
+  | 'expired';
 
 export interface PipelineInput {
   spec: PipelineSpec;
@@ -79,7 +89,7 @@ export interface GateResult {
   threshold: number;
   value: number;
   /** Bootstrap interval of `value` where one exists (champion comparisons). */
-  interval?: { lo: number; hi: number };
+  interval?: { lo: number; hi: number; level?: number };
   passed: boolean;
   /** How the value was obtained or why the gate did not apply (e.g. the first-model policy). */
   note?: string;
@@ -155,10 +165,12 @@ export interface RunProgress {
   gateOverride?: GateOverride;
   /** Things a reviewer should know about how the run went (e.g. a GPU-to-CPU fallback). */
   notes?: string[];
+  /** The canary rollout (child workflow) started after approval, when the spec asks for one. */
+  rollout?: { workflowId: string; outcome?: RolloutResult['outcome'] };
 }
 
 export interface PipelineResult {
-  status: Exclude<RunStatus, 'running' | 'awaiting-approval' | 'awaiting-gate-override'>;
+  status: Exclude<RunStatus, 'running' | 'awaiting-approval' | 'awaiting-gate-override' | 'canary'>;
   model: string;
   version?: string;
   metrics?: MetricSet;
@@ -194,3 +206,78 @@ export const approvalUpdate = defineUpdate<ApprovalDecision, [ApprovalRequest]>(
 export const gateOverrideUpdate = defineUpdate<GateOverride, [{ admin: Identity; reason: string }]>('gateOverride');
 
 export const PIPELINE_WORKFLOW_TYPE = 'trainingPipelineWorkflow';
+
+export const ROLLOUT_WORKFLOW_TYPE = 'canaryRolloutWorkflow';
+
+/** The rollout workflow of a model version: one per version, so a second start is refused by Temporal. */
+export const rolloutWorkflowId = (model: string, version: string) => `rollout-${model}-${version}`;
+
+export interface RolloutInput {
+  model: string;
+  version: string;
+  rollout: RolloutSpec;
+  requestedBy: Identity;
+  /** The pipeline run that approved the version, if any. */
+  parentRun?: string;
+  /** Carried over continue-as-new; absent on the first run. */
+  resume?: RolloutCarry;
+}
+
+/** Where a rollout is, carried over continue-as-new. */
+export interface RolloutCarry {
+  status: RolloutStatus;
+  stepStartedAt: number;
+  /** Each replica's counters when the current step began. */
+  stepBaseline: StatsSnapshot[];
+}
+
+export type RolloutPhase = 'starting' | 'shadow' | 'canary' | 'paused' | 'promoted' | 'rolled-back';
+
+export interface RolloutStep {
+  /** 0 for the shadow step. */
+  share: number;
+  shadow: boolean;
+  startedAt: string;
+  endedAt?: string;
+  verdict?: CanaryVerdict;
+  /** How the step ended: advance, rollback, timeout, or a person's action. */
+  outcome?: string;
+}
+
+export interface RolloutStatus {
+  model: string;
+  version: string;
+  /** The champion the canary is compared against. */
+  champion: string | null;
+  phase: RolloutPhase;
+  /** Index into `plan`. */
+  step: number;
+  plan: { share: number; shadow: boolean }[];
+  steps: RolloutStep[];
+  /** Latest verdict of the current step (refreshed every check). */
+  lastVerdict?: CanaryVerdict;
+  pausedReason?: string;
+  decision?: { outcome: 'promoted' | 'rolled-back'; by: string; reason: string; at: string };
+}
+
+export interface RolloutResult {
+  outcome: 'promoted' | 'rolled-back';
+  model: string;
+  version: string;
+  reason: string;
+  by: string;
+}
+
+export interface RolloutControl {
+  action: 'promote' | 'rollback' | 'pause' | 'resume';
+  actor: Identity;
+  reason: string;
+}
+
+export const rolloutStatusQuery = defineQuery<RolloutStatus>('rolloutStatus');
+/**
+ * A person steps in: promote (reviewer or admin), roll back, pause or resume (engineer, reviewer or
+ * admin). The validator refuses other roles, a rollout that has ended, and actions that do not apply
+ * (resume when not paused).
+ */
+export const rolloutControlUpdate = defineUpdate<RolloutStatus, [RolloutControl]>('rolloutControl');

@@ -1,1 +1,2 @@
 export { trainingPipelineWorkflow } from './training-pipeline.workflow';
+export { canaryRolloutWorkflow } from './canary-rollout.workflow';

@@ -4,6 +4,7 @@ import {
   ActivityFailure,
   TimeoutFailure,
   condition,
+  executeChild,
   patched,
   log,
   proxyActivities,
@@ -24,7 +25,9 @@ import {
   approvalUpdate,
   gateOverrideUpdate,
   progressQuery,
+  rolloutWorkflowId,
 } from './contracts';
+import { canaryRolloutWorkflow } from './canary-rollout.workflow';
 import { evaluateGates, gateFailures } from './gates';
 import { bestTrial, gridTrials } from './search';
 
@@ -230,6 +233,7 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
     champion: state.champion,
     slices: evaluation.slices,
     firstModelPolicy: spec.evaluation.firstModelPolicy,
+    confidenceLevel: spec.evaluation.confidenceLevel,
   });
   const failures = gateFailures(state.gates);
   if (failures.length > 0) {
@@ -317,6 +321,36 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
     if (decision.decision === 'reject')
       return finish('rejected', [`rejected by ${decision.reviewer.subject}: ${decision.comment}`]);
   }
+
+  const canary = spec.deployment?.canary;
+  if (canary && state.champion?.version) {
+    // A champion is serving: the approved version earns its place on live traffic, step by step.
+    enter('canary');
+    state.status = 'canary';
+    upsertSearchAttributes([{ key: SearchAttributes.status, value: 'canary' }]);
+    const workflowId = rolloutWorkflowId(spec.model.name, version);
+    state.rollout = { workflowId };
+    const result = await executeChild(canaryRolloutWorkflow, {
+      workflowId,
+      taskQueue: queues.cpu,
+      args: [
+        {
+          model: spec.model.name,
+          version,
+          rollout: canary,
+          requestedBy: decision?.reviewer ?? input.submitter,
+          parentRun: run.workflowId,
+        },
+      ],
+    });
+    state.rollout.outcome = result.outcome;
+    return finish(result.outcome, [`canary ${result.outcome} by ${result.by}: ${result.reason}`]);
+  }
+  if (canary)
+    state.notes = [
+      ...(state.notes ?? []),
+      'first version of the model: promoted directly, no champion to compare a canary with',
+    ];
 
   enter('promotion');
   const approver = decision?.reviewer.subject ?? 'policy:no-approval-required';

@@ -1,3 +1,4 @@
+import { type PredictionReference, predictionReference } from '../../libs/serving/stats';
 import { log } from '@temporalio/activity';
 import * as tf from '@tensorflow/tfjs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -30,6 +31,8 @@ export interface Evaluation {
   slices: SliceMetrics[];
   threshold?: number;
   curves: Curves;
+  /** Distribution of the test scores (deciles), saved in the manifest: the serving gateway's drift reference. */
+  reference?: PredictionReference;
   /** Candidate only: permutation importance of each input column on the test rows. */
   importance?: { column: string; importance: number }[];
 }
@@ -101,6 +104,7 @@ export function createEvaluationActivities(deps: ActivityDeps) {
         intervals,
         slices,
         curves,
+        reference: predictionReference(scores),
         ...(importance ? { importance } : {}),
         metrics: {
           ...measure(set, labels, scores),

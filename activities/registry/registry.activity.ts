@@ -62,6 +62,7 @@ export function createRegistryActivities(deps: ActivityDeps) {
         ...(input.gateOverride ? { gateOverride: input.gateOverride } : {}),
         ...(input.trials ? { searchTrials: input.trials } : {}),
         ...(input.evaluation.threshold !== undefined ? { threshold: input.evaluation.threshold } : {}),
+        ...(input.evaluation.reference ? { predictionReference: input.evaluation.reference } : {}),
         lineage: {
           dataset: { uri: input.snapshot.uri, sha256: input.snapshot.sha256, rows: input.snapshot.rows },
           specHash: input.specHash,

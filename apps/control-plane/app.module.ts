@@ -5,6 +5,7 @@ import { AuthGuard } from './auth/auth.guard';
 import { ErrorFilter } from './common/error.filter';
 import { infrastructureProviders } from './common/providers';
 import { DatasetsController } from './datasets/datasets.controller';
+import { DeploymentsController } from './deployments/deployments.controller';
 import { HealthController } from './health.controller';
 import { ModelsController } from './models/models.controller';
 import { RunsController } from './runs/runs.controller';
@@ -21,6 +22,7 @@ export class AppModule {
         RunsController,
         ModelsController,
         DatasetsController,
+        DeploymentsController,
         HealthController,
         MeController,
         WebController,

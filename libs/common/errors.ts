@@ -40,6 +40,12 @@ export class NotFoundError extends MlopsError {
   }
 }
 
+export class PermissionDeniedError extends MlopsError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('PERMISSION_DENIED', message, details);
+  }
+}
+
 export class ConflictError extends MlopsError {
   constructor(message: string, details?: Record<string, unknown>) {
     super('CONFLICT', message, details);

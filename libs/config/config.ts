@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -21,6 +22,19 @@ const EnvSchema = z.object({
   MLOPS_TOKENS_FILE: z.string().default('.mlops/auth/tokens.json'),
   MLOPS_TF_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
   MLOPS_PII_KEY: z.string().min(16, 'MLOPS_PII_KEY must be at least 16 characters').optional(),
+  MLOPS_SERVING_PORT: z.coerce.number().int().positive().default(8080),
+  MLOPS_SERVING_HOST: z.string().default('127.0.0.1'),
+  MLOPS_SERVING_MODELS: z.string().default(''),
+  MLOPS_SERVING_POLL_MS: z.coerce.number().int().positive().default(2000),
+  MLOPS_SERVING_PUBLISH_MS: z.coerce.number().int().positive().default(5000),
+  MLOPS_SERVING_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1 << 20),
+  MLOPS_SERVING_MAX_ROWS: z.coerce.number().int().positive().default(1000),
+  MLOPS_SERVING_CACHE_DIR: z.string().default('.mlops/serving-cache'),
+  MLOPS_SERVING_ID_KEY: z.string().min(16, 'MLOPS_SERVING_ID_KEY must be at least 16 characters').optional(),
   MLOPS_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -33,6 +47,19 @@ export interface AppConfig {
   tfBackend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   piiKey?: string;
+  serving: {
+    port: number;
+    host: string;
+    /** Models to serve; empty: every model in the registry. */
+    models: string[];
+    pollMs: number;
+    publishMs: number;
+    maxBodyBytes: number;
+    maxRows: number;
+    cacheDir: string;
+    /** Signs prediction ids; replicas must share it (default: derived from the MinIO secret). */
+    idKey: string;
+  };
 }
 
 /** Parses the environment; throws one error listing every missing or malformed variable. */
@@ -61,5 +88,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     tfBackend: e.MLOPS_TF_BACKEND,
     logLevel: e.MLOPS_LOG_LEVEL,
     piiKey: e.MLOPS_PII_KEY,
+    serving: {
+      port: e.MLOPS_SERVING_PORT,
+      host: e.MLOPS_SERVING_HOST,
+      models: e.MLOPS_SERVING_MODELS.split(',')
+        .map((m) => m.trim())
+        .filter(Boolean),
+      pollMs: e.MLOPS_SERVING_POLL_MS,
+      publishMs: e.MLOPS_SERVING_PUBLISH_MS,
+      maxBodyBytes: e.MLOPS_SERVING_MAX_BODY_BYTES,
+      maxRows: e.MLOPS_SERVING_MAX_ROWS,
+      cacheDir: e.MLOPS_SERVING_CACHE_DIR,
+      idKey:
+        e.MLOPS_SERVING_ID_KEY ?? createHash('sha256').update(`prediction-ids:${e.MINIO_SECRET_KEY}`).digest('hex'),
+    },
   };
 }

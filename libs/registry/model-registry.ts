@@ -1,9 +1,9 @@
 import { ConflictError, IntegrityError, NotFoundError } from '../common/errors';
 import { canonicalJson, sha256 } from '../common/hash';
+import { readJsonWithEtag, updateJson } from '../storage/cas';
 import { type ObjectStore, PreconditionFailedError } from '../storage/object-store';
+import { DeploymentStore } from './deployments';
 import type { AliasName, AliasRecord, FileEntry, Manifest } from './types';
-
-const MAX_CAS_ATTEMPTS = 8;
 
 /**
  * The model registry over one bucket:
@@ -13,7 +13,12 @@ const MAX_CAS_ATTEMPTS = 8;
  * compare-and-set on the object's ETag, so concurrent writers never lose an update.
  */
 export class ModelRegistry {
-  constructor(private readonly store: ObjectStore) {}
+  /** What the serving gateways route (`models/<name>/deployment.json`), in the same bucket. */
+  readonly deployments: DeploymentStore;
+
+  constructor(private readonly store: ObjectStore) {
+    this.deployments = new DeploymentStore(store);
+  }
 
   /**
    * Uploads the files, then the manifest. Idempotent: a retry with the same bytes returns the
@@ -104,8 +109,7 @@ export class ModelRegistry {
   }
 
   async getAlias(model: string, alias: AliasName): Promise<AliasRecord | null> {
-    const read = await this.readAlias(model, alias);
-    return read?.record ?? null;
+    return (await readJsonWithEtag<AliasRecord>(this.store, aliasKey(model, alias)))?.value ?? null;
   }
 
   /**
@@ -121,46 +125,25 @@ export class ModelRegistry {
     change: { actor: string; reason: string; at: string; expectedVersion?: string | null },
   ): Promise<AliasRecord> {
     if (version !== null) await this.getManifest(model, version);
-    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const current = await this.readAlias(model, alias);
-      const previousVersion = current?.record.version ?? null;
+    return updateJson<AliasRecord>(this.store, aliasKey(model, alias), (current) => {
+      const previousVersion = current?.version ?? null;
       if (change.expectedVersion !== undefined && change.expectedVersion !== previousVersion) {
         throw new ConflictError(
           `Alias ${model}@${alias} points at ${previousVersion ?? 'nothing'}, expected ${change.expectedVersion ?? 'nothing'}`,
         );
       }
-      const record: AliasRecord = {
+      return {
         model,
         alias,
         version,
-        revision: (current?.record.revision ?? 0) + 1,
+        revision: (current?.revision ?? 0) + 1,
         updatedAt: change.at,
         history: [
-          ...(current?.record.history ?? []),
+          ...(current?.history ?? []),
           { version, previousVersion, actor: change.actor, reason: change.reason, at: change.at },
         ],
       };
-      try {
-        await this.store.put(aliasKey(model, alias), JSON.stringify(record, null, 2), {
-          contentType: 'application/json',
-          ...(current ? { ifMatch: current.etag } : { ifNoneMatch: '*' }),
-        });
-        return record;
-      } catch (err) {
-        if (!(err instanceof PreconditionFailedError)) throw err;
-      }
-    }
-    throw new ConflictError(`Alias ${model}@${alias} is contended: gave up after ${MAX_CAS_ATTEMPTS} attempts`);
-  }
-
-  private async readAlias(model: string, alias: AliasName): Promise<{ record: AliasRecord; etag: string } | null> {
-    const info = await this.store.stat(aliasKey(model, alias));
-    if (!info) return null;
-    // Read then re-stat: the ETag we compare against must belong to the bytes we read.
-    const bytes = await this.store.get(aliasKey(model, alias));
-    const after = await this.store.stat(aliasKey(model, alias));
-    if (!after || after.etag !== info.etag) return this.readAlias(model, alias);
-    return { record: JSON.parse(bytes.toString('utf8')) as AliasRecord, etag: info.etag };
+    });
   }
 
   private async putImmutable(key: string, bytes: Buffer, digest: string): Promise<void> {

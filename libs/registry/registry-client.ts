@@ -38,8 +38,7 @@ export class RegistryClient {
   /** @throws NotFoundError (no such alias/version) or IntegrityError (a checksum mismatch: nothing is loaded). */
   async load(model: string, ref: { alias?: AliasName; version?: string } = {}): Promise<LoadedModel> {
     await initTfBackend();
-    const manifest = await this.source.manifest(model, ref);
-    const files = await this.fetchVerified(manifest);
+    const { manifest, files } = await this.fetch(model, ref);
     const net = await modelFromFiles({ 'model.json': files['model.json'], 'weights.bin': files['weights.bin'] });
     const transform = JSON.parse(files['transform.json'].toString('utf8')) as FittedTransform;
     return {
@@ -90,6 +89,20 @@ export class RegistryClient {
     const timer = setInterval(() => void tick(), intervalMs);
     void tick();
     return () => clearInterval(timer);
+  }
+
+  /**
+   * The manifest and every file of a version, each verified against the manifest's sha256 (from the disk
+   * cache when it still matches), for callers that build their own runtime (the serving gateway).
+   *
+   * @throws NotFoundError or IntegrityError, as {@link load}.
+   */
+  async fetch(
+    model: string,
+    ref: { alias?: AliasName; version?: string } = {},
+  ): Promise<{ manifest: Manifest; files: Record<string, Buffer> }> {
+    const manifest = await this.source.manifest(model, ref);
+    return { manifest, files: await this.fetchVerified(manifest) };
   }
 
   private async fetchVerified(manifest: Manifest): Promise<Record<string, Buffer>> {

@@ -1,3 +1,4 @@
+import type { PredictionReference } from '../serving/stats';
 import type {
   GateOverride,
   GateResult,
@@ -37,6 +38,8 @@ export interface Manifest {
   searchTrials?: SearchTrial[];
   /** Decision threshold on the predicted probability (classification), chosen on validation. */
   threshold?: number;
+  /** Test-set score distribution: serving measures drift (PSI) of live scores against it. */
+  predictionReference?: PredictionReference;
   lineage: {
     dataset: { uri: string; sha256: string; rows: number };
     specHash: string;

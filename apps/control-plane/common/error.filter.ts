@@ -43,7 +43,7 @@ export class ErrorFilter implements ExceptionFilter {
     if (err instanceof WorkflowUpdateFailedError) {
       // The workflow's validator refused the decision: its message says why (self-approval, role, state).
       const reason = err.cause?.message ?? err.message;
-      const status = /cannot review it|only a reviewer|only an admin/.test(reason) ? 403 : 409;
+      const status = /cannot review it|only a reviewer|only an admin|needs one of/.test(reason) ? 403 : 409;
       return { status, body: { code: status === 403 ? 'PERMISSION_DENIED' : 'CONFLICT', message: reason } };
     }
     if (err instanceof HttpException) {
