@@ -43,8 +43,9 @@ export const STAGES = [
   'gates',
   'registration',
   'approval',
-  'promotion',
+  /** After approval, when the spec asks for a canary and a champion exists: the rollout decides promotion. */
   'canary',
+  'promotion',
 ] as const;
 export type Stage = (typeof STAGES)[number] | 'queued' | 'done';
 

@@ -3,6 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseSpec } from '../../libs/spec/pipeline-spec';
 import { ControlPlaneSource, RegistryClient } from '../../libs/registry/registry-client';
+import type { Deployment } from '../../libs/registry/deployments';
+import type { RolloutStatus } from '../../workflows/contracts';
 import type { RunDetail, RunSummary } from '../control-plane/runs/runs.service';
 import { type ApiClient, EXIT } from './api-client';
 import { formatMetrics, renderProgress } from './progress';
@@ -14,6 +16,7 @@ export interface Output {
 
 const TERMINAL: Record<string, number> = {
   promoted: EXIT.ok,
+  'rolled-back': EXIT.rejected,
   'rejected-by-gate': EXIT.rejected,
   rejected: EXIT.rejected,
   expired: EXIT.rejected,
@@ -138,4 +141,40 @@ export async function predict(
       : `${model}/${loaded.version}: ${result.predictions.map((p) => `${p.score.toFixed(4)}${'positive' in p ? (p.positive ? ' (will buy)' : ' (will not buy)') : ''}`).join(', ')}`,
   );
   return EXIT.ok;
+}
+
+export interface DeploymentStatus {
+  model: string;
+  champion: string | null;
+  deployment: Deployment | null;
+  rollout: RolloutStatus | null;
+}
+
+/** A few lines a person reads: who serves, the canary's share, each step and its checks. */
+export function describeDeployment(d: DeploymentStatus): string {
+  const lines = [`${d.model}: champion ${d.champion ?? '(none)'}`];
+  const dep = d.deployment;
+  if (dep?.canary)
+    lines.push(
+      `canary ${dep.canary}: ${dep.shadow ? 'shadow (copies of all traffic)' : `${(dep.canaryShare * 100).toFixed(0)}% of callers`}`,
+    );
+  const r = d.rollout;
+  if (!r) return lines.join('\n');
+  lines.push(
+    `rollout of ${r.version}: ${r.phase}, step ${r.step + 1}/${r.plan.length}${r.pausedReason ? ` (${r.pausedReason})` : ''}`,
+  );
+  for (const step of r.steps) {
+    const verdict = step.verdict ?? (step.endedAt ? undefined : r.lastVerdict);
+    lines.push(
+      `  ${step.shadow ? 'shadow' : `${(step.share * 100).toFixed(0)}%`.padEnd(6)} ${step.outcome ?? 'in progress'}${verdict ? `, ${verdict.canaryRequests} canary / ${verdict.championRequests} champion requests` : ''}`,
+    );
+    for (const c of verdict?.checks ?? []) {
+      const state = c.passed === null ? 'wait' : c.passed ? 'pass' : 'FAIL';
+      lines.push(
+        `    ${state.padEnd(4)} ${c.name} ${Number.isFinite(c.value) ? c.value.toFixed(4) : '–'} (limit ${c.threshold}) ${c.detail}`,
+      );
+    }
+  }
+  if (r.decision) lines.push(`${r.decision.outcome} by ${r.decision.by}: ${r.decision.reason}`);
+  return lines.join('\n');
 }

@@ -2,10 +2,18 @@
 import { Command } from 'commander';
 import * as path from 'node:path';
 import { MlopsError } from '../../libs/common/errors';
-import { ROLES, type Role } from '../../workflows/contracts';
+import { ROLES, type Role, type RolloutStatus } from '../../workflows/contracts';
 import type { RunDetail, RunSummary } from '../control-plane/runs/runs.service';
 import { ApiClient, ApiError, EXIT } from './api-client';
-import { predict, printRuns, startRun, watchRun, type Output } from './commands';
+import {
+  type DeploymentStatus,
+  describeDeployment,
+  predict,
+  printRuns,
+  startRun,
+  watchRun,
+  type Output,
+} from './commands';
 import { createToken, demoToken } from './credentials';
 
 const program = new Command('mlops')
@@ -102,6 +110,70 @@ model
     const parsed = JSON.parse(o.rows) as Record<string, unknown> | Record<string, unknown>[];
     exit(await predict(await api(), out, name, Array.isArray(parsed) ? parsed : [parsed]));
   });
+
+model
+  .command('diff <name> <from> <to>')
+  .description('what changed between two versions: metrics, gates, files, spec, lineage')
+  .action(async (name: string, from: string, to: string) =>
+    out.print(
+      JSON.stringify(
+        await (await api()).get(`/models/${name}/diff?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`),
+        null,
+        out.json ? 0 : 2,
+      ),
+    ),
+  );
+
+const deploy = program.command('deploy').description('canary rollouts of approved versions');
+deploy
+  .command('status <name>')
+  .description('champion, canary, share and the rollout’s steps with their latest verdict')
+  .action(async (name: string) => {
+    const status = await (await api()).get<DeploymentStatus>(`/models/${name}/deployment`);
+    out.print(out.json ? JSON.stringify(status) : describeDeployment(status));
+  });
+deploy
+  .command('canary <name> <version>')
+  .description('start a canary rollout of an approved version')
+  .option('--steps <shares>', 'comma-separated canary shares, e.g. 0.05,0.25,0.5')
+  .option('--min-requests <n>', 'canary requests each step needs')
+  .option('--shadow', 'mirror traffic to the canary first (answers never returned)')
+  .requiredOption('-m, --reason <text>', 'why (recorded in the deployment history)')
+  .action(
+    async (
+      name: string,
+      version: string,
+      o: { steps?: string; minRequests?: string; shadow?: boolean; reason: string },
+    ) => {
+      const rollout = {
+        ...(o.steps ? { steps: o.steps.split(',').map(Number) } : {}),
+        ...(o.minRequests ? { minRequests: Number(o.minRequests) } : {}),
+        ...(o.shadow ? { shadow: true } : {}),
+      };
+      const started = await (
+        await api()
+      ).post<{ workflowId: string }>(`/models/${name}/deployment/canary`, { version, rollout, reason: o.reason });
+      out.print(
+        out.json ? JSON.stringify(started) : `rollout ${started.workflowId} started: mlops deploy status ${name}`,
+      );
+    },
+  );
+for (const action of ['promote', 'rollback', 'pause', 'resume'] as const) {
+  deploy
+    .command(`${action} <name>`)
+    .description(`${action} the running rollout${action === 'promote' ? ' (reviewers, admins)' : ''}`)
+    .requiredOption('-m, --reason <text>', 'why (recorded in the rollout history)')
+    .action(async (name: string, o: { reason: string }) => {
+      const status = await (
+        await api()
+      ).post<RolloutStatus>(`/models/${name}/deployment/${action}`, { reason: o.reason });
+      out.print(
+        out.json
+          ? JSON.stringify(status)
+          : `${action} accepted for ${status.model}/${status.version} (phase was ${status.phase})`,
+      );
+    });
+}
 
 program
   .command('token')

@@ -6,13 +6,19 @@ export function renderProgress(run: RunDetail, width = 20): string {
   const p = run.progress;
   const status = p?.status ?? run.status;
   const visited = new Map((p?.stages ?? []).map((s) => [s.stage, s]));
-  const stages = STAGES.map((s) => {
-    const v = visited.get(s);
-    if (!v) return `·${s}`;
-    if (s === 'gates' && status === 'rejected-by-gate') return `✗${s}`;
-    if (s === 'approval' && (status === 'rejected' || status === 'expired')) return `✗${s}`;
-    return v.endedAt ? `✓${s}` : `▶${s}`;
-  }).join(' ');
+  // Runs take either the canary path or direct promotion: show the other only once it is reached.
+  const stages = STAGES.filter(
+    (s) => visited.has(s) || (s === 'canary' ? false : !(s === 'promotion' && visited.has('canary'))),
+  )
+    .map((s) => {
+      const v = visited.get(s);
+      if (!v) return `·${s}`;
+      if (s === 'gates' && status === 'rejected-by-gate') return `✗${s}`;
+      if (s === 'approval' && (status === 'rejected' || status === 'expired')) return `✗${s}`;
+      if (s === 'canary' && status === 'rolled-back') return `✗${s}`;
+      return v.endedAt ? `✓${s}` : `▶${s}`;
+    })
+    .join(' ');
   const parts = [stages];
   if (p?.stage === 'training') {
     for (const live of run.liveTraining

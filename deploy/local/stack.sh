@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The platform's own processes on one machine: the Temporal worker and the NestJS control plane.
+# The platform's own processes on one machine: the Temporal worker, the NestJS control plane and the
+# serving gateway.
 #
 #   deploy/local/stack.sh start    install npm packages if missing, build, start the servers,
-#                                  create demo tokens, start worker + control plane (idempotent)
-#   deploy/local/stack.sh stop     stop worker + control plane, then the servers this project started
+#                                  create demo tokens, start worker, control plane, gateway (idempotent)
+#   deploy/local/stack.sh stop     stop them, then the servers this project started
 #   deploy/local/stack.sh status
 set -euo pipefail
 
@@ -11,6 +12,7 @@ SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd -- "${SCRIPT_DIR}/../.." && pwd)
 MLOPS_DIR=${MLOPS_DIR:-${REPO_ROOT}/.mlops}
 API_PORT=${MLOPS_API_PORT:-3000}
+SERVING_PORT=${MLOPS_SERVING_PORT:-8080}
 cd "${REPO_ROOT}"
 
 say() { printf '[stack] %s\n' "$*" >&2; }
@@ -86,16 +88,18 @@ cmd_start() {
   start_process worker dist/apps/worker/main.js "grep -q 'worker ready' '${MLOPS_DIR}/logs/worker.log'"
   grep -o 'worker ready.*' "${MLOPS_DIR}/logs/worker.log" | head -1 >&2
   start_process control-plane dist/apps/control-plane/main.js "curl -sf http://127.0.0.1:${API_PORT}/health >/dev/null"
+  start_process serving dist/apps/serving/main.js "curl -sf http://127.0.0.1:${SERVING_PORT}/healthz >/dev/null"
 }
 
 cmd_stop() {
+  stop_process serving
   stop_process control-plane
   stop_process worker
   bash "${SCRIPT_DIR}/servers.sh" stop
 }
 
 cmd_status() {
-  for p in worker control-plane; do
+  for p in worker control-plane serving; do
     if pid_alive "${MLOPS_DIR}/run/${p}.pid"; then echo "${p}: running (pid $(cat "${MLOPS_DIR}/run/${p}.pid"))"; else echo "${p}: stopped"; fi
   done
   bash "${SCRIPT_DIR}/servers.sh" status
