@@ -75,7 +75,8 @@ export function createTrainingActivities(deps: ActivityDeps) {
         seed: t.seed,
       });
       let state: CheckpointState = { epoch: 0, bestEpoch: 0, bestValLoss: Infinity, history: [] };
-      const resumed = await resume(deps, model, ctx.info.heartbeatDetails as TrainingHeartbeat | undefined);
+      let lastBeat = ctx.info.heartbeatDetails as TrainingHeartbeat | undefined;
+      const resumed = await resume(deps, model, lastBeat);
       if (resumed) state = resumed;
       const resumedFromEpoch = resumed ? resumed.epoch : undefined;
       if (resumed)
@@ -99,6 +100,9 @@ export function createTrainingActivities(deps: ActivityDeps) {
             shuffle: false,
             validationData: [xVal, yVal],
             verbose: 0,
+            // An epoch can outlast the heartbeat timeout on a busy machine: beat per batch too, re-sending the
+            // last checkpoint's details (or the previous attempt's) so the resume pointer is never lost.
+            callbacks: { onBatchEnd: () => ctx.heartbeat(lastBeat) },
           });
           tf.dispose([order, xs, ys]);
           samples += train.rows;
@@ -121,13 +125,14 @@ export function createTrainingActivities(deps: ActivityDeps) {
           await saveCheckpoint(deps, `${checkpointPrefix}/epoch-${epoch}`, model);
           await putJson(deps.data, `${checkpointPrefix}/state.json`, state);
           await deps.data.remove(CHECKPOINT_FILES.map((f) => `${checkpointPrefix}/epoch-${epoch - 2}/${f}`));
-          ctx.heartbeat({
+          lastBeat = {
             role,
             epoch,
             epochs: t.epochs,
             checkpointPrefix,
             history: state.history,
-          } satisfies TrainingHeartbeat);
+          } satisfies TrainingHeartbeat;
+          ctx.heartbeat(lastBeat);
           if (epoch - state.bestEpoch >= t.earlyStoppingPatience) {
             log.info('early stopping', { role, epoch, bestEpoch: state.bestEpoch });
             break;

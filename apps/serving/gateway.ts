@@ -158,7 +158,7 @@ export class ServingGateway {
       throw new GatewayError(500, `${model}/${served.version} failed to score: ${(err as Error).message}`);
     }
     const reference = this.references.get(`${model}/${served.version}`);
-    if (reference) for (const s of scores) counters.scoreBins[binOf(reference.edges, s)]++;
+    if (reference) countScores(counters, reference, scores);
     const threshold = served.manifest.threshold;
     const predictions = Array.from(scores, (score) => ({
       id: this.o.ids.issue(model, served.version, score),
@@ -336,7 +336,7 @@ export class ServingGateway {
           diff += Math.abs(scores[i] - answered[i]);
         }
         const reference = this.references.get(`${model}/${canary.version}`);
-        if (reference) for (const s of scores) counters.scoreBins[binOf(reference.edges, s)]++;
+        if (reference) countScores(counters, reference, scores);
         counters.shadowAbsDiffSum += diff / scores.length;
         this.count(counters, rows.length, performance.now() - started, false, true);
       })
@@ -371,4 +371,10 @@ export class ServingGateway {
   private logError(what: string, err: unknown): void {
     this.o.log({ level: 'error', msg: `${what} failed`, error: (err as Error).message });
   }
+}
+
+/** Adds scores to the counters' bins (sized here when feedback created the counters before the version loaded). */
+function countScores(c: VersionCounters, reference: { edges: number[]; bins: number }, scores: Float32Array): void {
+  while (c.scoreBins.length < reference.bins) c.scoreBins.push(0);
+  for (const s of scores) c.scoreBins[binOf(reference.edges, s)]++;
 }

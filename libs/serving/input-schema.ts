@@ -23,8 +23,14 @@ export function compileRowValidator(spec: PipelineSpec | undefined, transform: F
   const declared = new Map((spec?.data.columns ?? []).map((c) => [c.name, c]));
   const aggregate = Boolean(spec?.aggregate);
   const checks = transform.features.map((f) => {
+    // Aggregate specs declare no columns: one-hot features (e.g. buyer_type) take categories, the rest numbers.
     const column: Pick<ColumnSpec, 'name' | 'type' | 'required' | 'nullable'> & Partial<ColumnSpec> = (!aggregate &&
-      declared.get(f.column)) || { name: f.column, type: 'number', required: true, nullable: false };
+      declared.get(f.column)) || {
+      name: f.column,
+      type: f.kind === 'one-hot' ? 'category' : 'number',
+      required: true,
+      nullable: false,
+    };
     return { name: f.column, check: fieldCheck(column) };
   });
   return (rows) => {
@@ -60,9 +66,9 @@ function fieldCheck(c: Pick<ColumnSpec, 'type' | 'required' | 'nullable'> & Part
         return undefined;
       }
       case 'boolean':
-        if (typeof v === 'boolean') return undefined;
+        if (typeof v === 'boolean' || v === 0 || v === 1) return undefined;
         if (typeof v === 'string' && (c.trueValues?.includes(v) || c.falseValues?.includes(v))) return undefined;
-        return `true/false or one of ${[...(c.trueValues ?? []), ...(c.falseValues ?? [])].join('/')}`;
+        return `true/false, 1/0 or one of ${[...(c.trueValues ?? []), ...(c.falseValues ?? [])].join('/')}`;
       case 'category':
         if (typeof v !== 'string' && typeof v !== 'number') return 'a category (string)';
         if (c.values && !c.values.includes(String(v))) return `one of ${c.values.join(', ')}`;

@@ -94,14 +94,15 @@ export function outcomeBin(score: number): number {
 
 /** Elementwise `a ± b` of two counter sets (`sign` −1 for the traffic between two snapshots). */
 export function combine(a: VersionCounters, b: VersionCounters, sign: 1 | -1 = 1): VersionCounters {
-  const vec = (x: number[], y: number[]) => x.map((v, i) => v + sign * (y[i] ?? 0));
+  const vec = (x: number[], y: number[]) =>
+    Array.from({ length: Math.max(x.length, y.length) }, (_, i) => (x[i] ?? 0) + sign * (y[i] ?? 0));
   return {
     requests: a.requests + sign * b.requests,
     rows: a.rows + sign * b.rows,
     errors: a.errors + sign * b.errors,
     latency: vec(a.latency, b.latency),
     latencySumMs: a.latencySumMs + sign * b.latencySumMs,
-    scoreBins: a.scoreBins.length >= b.scoreBins.length ? vec(a.scoreBins, b.scoreBins) : vec(b.scoreBins, a.scoreBins),
+    scoreBins: vec(a.scoreBins, b.scoreBins),
     shadowRequests: a.shadowRequests + sign * b.shadowRequests,
     shadowAbsDiffSum: a.shadowAbsDiffSum + sign * b.shadowAbsDiffSum,
     feedback: {
