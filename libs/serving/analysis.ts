@@ -113,7 +113,9 @@ export function judgeCanary(input: VerdictInput): CanaryVerdict {
     value: p99,
     threshold: latencyLimit,
     passed: enough && Number.isFinite(latencyLimit) ? p99 <= latencyLimit : null,
-    detail: `canary p99 ≤ ${p99} ms, champion p99 ≤ ${championP99} ms (histogram bucket bounds)`,
+    detail: Number.isFinite(p99)
+      ? `canary p99 ≤ ${p99} ms, champion p99 ≤ ${Number.isFinite(championP99) ? championP99 : '–'} ms (histogram bucket bounds)`
+      : 'no canary requests yet',
   });
 
   // A sample of n rows over k bins shows a PSI of about (k − 1) / n from noise alone: judged net of it.
@@ -126,7 +128,9 @@ export function judgeCanary(input: VerdictInput): CanaryVerdict {
     threshold: c.maxPsi,
     passed: enough && scored >= MIN_PSI_ROWS && Number.isFinite(psi) ? psi <= c.maxPsi : null,
     detail: input.canaryReference
-      ? `canary scores against its test-set distribution, less the sampling noise ${noise.toFixed(3)} of ${scored} rows`
+      ? scored > 0
+        ? `canary scores against its test-set distribution, less the sampling noise ${noise.toFixed(3)} of ${scored} rows`
+        : 'no canary scores yet'
       : 'no reference distribution in the manifest',
   });
 

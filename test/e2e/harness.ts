@@ -69,9 +69,16 @@ export class BrowserHarness {
    * Launches `pipelines/online-shoppers-intent.yaml` as `who` under `model` with `epochs`, and waits (a worker must
    * be running) until the run awaits approval.
    */
-  async runUntilApproval(who: string, datasetUri: string, model: string, epochs: number): Promise<RunDetail> {
+  async runUntilApproval(
+    who: string,
+    datasetUri: string,
+    model: string,
+    epochs: number,
+    extraYaml = '',
+  ): Promise<RunDetail> {
     let spec = await readFile(path.resolve(__dirname, '../../pipelines/online-shoppers-intent.yaml'), 'utf8');
-    spec = spec.replace('name: shopper-intent', `name: ${model}`).replace('epochs: 40', `epochs: ${epochs}`);
+    spec =
+      spec.replace('name: shopper-intent', `name: ${model}`).replace('epochs: 40', `epochs: ${epochs}`) + extraYaml;
     const body = JSON.stringify({ spec, datasetUri });
     const { workflowId } = await this.api<{ workflowId: string }>(who, '/runs', { body, type: 'application/json' });
     return waitFor(

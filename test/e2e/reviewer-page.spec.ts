@@ -1,4 +1,6 @@
 import type { RunProgress } from '../../workflows/contracts';
+import type { RunDetail } from '../../apps/control-plane/runs/runs.service';
+import { waitFor } from '../support/wait';
 import { BrowserHarness, runRoute } from './harness';
 
 const MODEL = 'ui-intent';
@@ -89,5 +91,28 @@ describe('reviewer page', () => {
     });
     const after = await h.api<{ version: string | null }>('bob', `/models/${MODEL}/aliases/champion`);
     expect(after.version).toBe(before.version);
+  }, 400_000);
+
+  it('shows the live canary rollout of an approved version, with its share and checks', async () => {
+    const canary = '\ndeployment:\n  canary:\n    steps: [0.1, 0.5]\n    minRequests: 100000\n    checkInterval: 1s\n';
+    await h.env.withWorker(async () => {
+      const detail = await h.runUntilApproval('alice', datasetUri, MODEL, 5, canary);
+      const body = JSON.stringify({ decision: 'approve', comment: 'canary it' });
+      await h.api('bob', `/runs/${detail.workflowId}/approval`, { body, type: 'application/json' });
+      await waitFor(
+        () => h.api<RunDetail>('bob', `/runs/${detail.workflowId}`),
+        (d) => d.progress?.status === 'canary',
+        60_000,
+      );
+      const bob = await h.signedIn('bob', runRoute(detail.workflowId));
+      const card = bob.locator('#canary');
+      await card.locator('#canary-share').getByText('10% of callers').waitFor({ timeout: 15_000 });
+      expect(await card.locator('tbody tr').first().textContent()).toContain('in progress');
+      await h.screenshot(bob, 'reviewer-page-canary');
+      const reason = JSON.stringify({ reason: 'end of the browser test' });
+      await h.api('alice', `/models/${MODEL}/deployment/rollback`, { body: reason, type: 'application/json' });
+      await bob.locator('main[data-status="rolled-back"]').waitFor({ timeout: 30_000 });
+      expect(await bob.locator('#canary-decision').textContent()).toContain('rolled-back by alice (engineer)');
+    });
   }, 400_000);
 });

@@ -1,7 +1,8 @@
 /** The JSON API, called with the bearer token the user pasted (kept in this tab's session storage only). */
 import type { RunDetail, RunSummary } from '../../runs/runs.service';
 import type { AliasRecord, Manifest } from '../../../../libs/registry/types';
-import type { ApprovalDecision, Identity } from '../../../../workflows/contracts';
+import type { Deployment } from '../../../../libs/registry/deployments';
+import type { ApprovalDecision, Identity, RolloutStatus } from '../../../../workflows/contracts';
 
 const TOKEN_KEY = 'mlops.token';
 
@@ -48,6 +49,14 @@ export interface VersionRecord {
   approval: ApprovalDecision | null;
 }
 
+/** `GET /models/:name/deployment`: the deployment record and the live rollout, if any. */
+export interface DeploymentView {
+  model: string;
+  champion: string | null;
+  deployment: Deployment | null;
+  rollout: RolloutStatus | null;
+}
+
 export const api = {
   me: () => call<Identity>('/me'),
   runs: (status?: string) => call<RunSummary[]>(`/runs?limit=100${status ? `&status=${enc(status)}` : ''}`),
@@ -56,4 +65,5 @@ export const api = {
     call<ApprovalDecision>(`/runs/${enc(id)}/approval`, { decision, comment }),
   version: (model: string, version: string) => call<VersionRecord>(`/models/${enc(model)}/versions/${enc(version)}`),
   alias: (model: string, alias: string) => call<AliasRecord>(`/models/${enc(model)}/aliases/${enc(alias)}`),
+  deployment: (model: string) => call<DeploymentView>(`/models/${enc(model)}/deployment`),
 };

@@ -2,6 +2,7 @@
 import type { Identity } from '../../../../workflows/contracts';
 import { type VersionRecord, api } from './api.mjs';
 import { approvalCard } from './approval.mjs';
+import { canaryCard } from './canary-card.mjs';
 import { card, h, when } from './dom.mjs';
 import { curvesCard, summaryCard, timelineCard, trainingCard } from './run-sections.mjs';
 import { championCard, gatesCard, importanceCard, metricsCard, slicesCard } from './run-tables.mjs';
@@ -32,15 +33,17 @@ function registryCard(record: VersionRecord | undefined): HTMLElement | null {
 export async function renderRunPage(main: HTMLElement, id: string, me: Identity): Promise<void> {
   const run = await api.run(id);
   const p = run.progress;
-  const [champion, version] = await Promise.all([
+  const [champion, version, deployment] = await Promise.all([
     p?.status === 'promoted' ? api.alias(p.model, 'champion').then((a) => a.version) : undefined,
     p?.version ? api.version(p.model, p.version).catch(() => undefined) : undefined,
+    p?.rollout ? api.deployment(p.model).catch(() => undefined) : undefined,
   ]);
   const afterDecision = () => waitForDecision(main, id, me);
   const sections = [
     h('p', {}, h('a', { href: '/ui' }, '← all runs')),
     summaryCard(run, champion),
     approvalCard(run, me, afterDecision),
+    canaryCard(deployment, p?.version),
     ...(p
       ? [
           timelineCard(p),
@@ -56,7 +59,7 @@ export async function renderRunPage(main: HTMLElement, id: string, me: Identity)
   ];
   main.replaceChildren(...sections.filter((node): node is HTMLElement => node !== null));
   main.dataset.status = p?.status ?? run.status;
-  if (p?.status === 'running') {
+  if (p?.status === 'running' || p?.status === 'canary') {
     setTimeout(() => void renderRunPage(main, id, me).catch(() => undefined), LIVE_REFRESH_MS);
   }
 }
