@@ -43,10 +43,10 @@ export function createFeatureActivities(deps: ActivityDeps) {
       const target = table.columns[spec.data.target.column];
       const encodeOnly = { task: spec.model.task, target: spec.data.target } as FittedTransform;
       const labels = Float32Array.from(target, (v) => encodeTarget(encodeOnly, v));
-      const split = splitIndexes(labels, {
-        ...spec.split,
-        strategy: spec.model.task === 'regression' ? 'random' : spec.split.strategy,
-      });
+      const strategy =
+        spec.model.task === 'regression' && spec.split.strategy === 'stratified' ? 'random' : spec.split.strategy;
+      const keys = spec.split.column ? table.columns[spec.split.column] : undefined;
+      const split = splitIndexes(labels, { ...spec.split, strategy }, keys);
       const transform = fitTransform(spec, table.columns, split.train);
       const prefix = `${runPrefix(run)}/features`;
       const featureColumns = spec.features.map((f) => f.column);

@@ -170,7 +170,13 @@ export const PipelineSpecSchema = z
     features: z.array(FeatureSchema).min(1),
     split: z
       .object({
-        strategy: z.enum(['random', 'stratified']).default('stratified'),
+        strategy: z
+          .enum(['random', 'stratified', 'time', 'group'])
+          .default('stratified')
+          .describe(
+            'time: oldest rows train, newest test (by split.column); group: every value of split.column (e.g. a user) in one split only',
+          ),
+        column: z.string().optional().describe('The time column (strategy time) or the entity column (strategy group)'),
         seed: z.number().int().default(42),
         validation: z.number().gt(0).lt(0.5).default(0.15),
         test: z.number().gt(0).lt(0.5).default(0.15),
@@ -315,6 +321,19 @@ export const PipelineSpecSchema = z
         ctx.addIssue({ code: 'custom', path: ['features', i, 'column'], message: 'the target cannot be a feature' });
       }
     });
+    if ((spec.split.strategy === 'time' || spec.split.strategy === 'group') && !spec.split.column) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['split', 'column'],
+        message: `a ${spec.split.strategy} split needs split.column`,
+      });
+    } else if (spec.split.column && !columns.has(spec.split.column) && !raw.has(spec.split.column)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['split', 'column'],
+        message: `"${spec.split.column}" is not a declared column`,
+      });
+    }
     spec.evaluation.slices.forEach((s, i) => {
       if (!columns.has(s.column)) {
         ctx.addIssue({

@@ -51,3 +51,61 @@ describe(splitIndexes.name, () => {
     );
   });
 });
+
+describe('splitIndexes by time', () => {
+  const options = { strategy: 'time' as const, seed: 1, validation: 0.2, test: 0.2 };
+
+  it('trains on the past and tests on the future, ties never straddling a boundary', () => {
+    // 20 rows, days shuffled, with a run of equal days around the 60% boundary.
+    const days = [3, 1, 12, 12, 12, 7, 2, 18, 12, 5, 20, 9, 4, 16, 6, 8, 19, 17, 11, 10].map(
+      (d) => `2026-01-${String(d).padStart(2, '0')}`,
+    );
+    const s = splitIndexes(new Float32Array(days.length), options, days);
+    const latest = (rows: number[]) =>
+      rows
+        .map((i) => days[i])
+        .sort()
+        .at(-1) as string;
+    const earliest = (rows: number[]) => rows.map((i) => days[i]).sort()[0];
+    expect(latest(s.train) < earliest(s.validation)).toBe(true);
+    expect(latest(s.validation) < earliest(s.test)).toBe(true);
+    expect([...s.train, ...s.validation, ...s.test].sort((a, b) => a - b)).toEqual(days.map((_, i) => i));
+    expect(s.test.map((i) => days[i]).sort()).toEqual(['2026-01-17', '2026-01-18', '2026-01-19', '2026-01-20']);
+  });
+
+  it('orders numeric keys as numbers, not text', () => {
+    const keys = [100, 9, 20, 3, 1000, 50, 7, 8, 2, 1];
+    const s = splitIndexes(new Float32Array(keys.length), options, keys);
+    expect(s.test.map((i) => keys[i]).sort((a, b) => a - b)).toEqual([100, 1000]);
+  });
+
+  it('needs one key per row', () => {
+    expect(() => splitIndexes(new Float32Array(3), options, [1, 2])).toThrow(/needs one key per row \(3\), found 2/);
+    expect(() => splitIndexes(new Float32Array(3), options)).toThrow(/found 0/);
+  });
+});
+
+describe('splitIndexes by group', () => {
+  const options = { strategy: 'group' as const, seed: 7, validation: 0.15, test: 0.15 };
+  const users = Array.from({ length: 600 }, (_, i) => `user-${(i * 37) % 97}`);
+
+  it('keeps every entity in one split and the shares near the target', () => {
+    const s = splitIndexes(new Float32Array(users.length), options, users);
+    const owners = new Map<string, string>();
+    for (const part of ['train', 'validation', 'test'] as const) {
+      for (const i of s[part]) {
+        expect(owners.get(users[i]) ?? part).toBe(part);
+        owners.set(users[i], part);
+      }
+    }
+    expect(s.test.length / users.length).toBeGreaterThan(0.13);
+    expect(s.test.length / users.length).toBeLessThan(0.2);
+    expect(s.train.length + s.validation.length + s.test.length).toBe(users.length);
+  });
+
+  it('is seeded', () => {
+    const a = splitIndexes(new Float32Array(users.length), options, users);
+    expect(splitIndexes(new Float32Array(users.length), options, users)).toEqual(a);
+    expect(splitIndexes(new Float32Array(users.length), { ...options, seed: 8 }, users)).not.toEqual(a);
+  });
+});
