@@ -56,6 +56,7 @@ run
   .option('--stage <stage>')
   .option('--status <status>')
   .option('--submitter <subject>')
+  .option('--awaiting <me>', 'me: the runs waiting for your decision (reviewers)')
   .option('--limit <n>', 'at most n runs', '20')
   .action(async (o: Record<string, string>) => {
     const q = new URLSearchParams(Object.entries(o).filter(([, v]) => v !== undefined));

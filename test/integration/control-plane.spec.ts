@@ -119,6 +119,15 @@ describe('control plane API', () => {
         30_000,
       );
       expect(listed[0]).toMatchObject({ model: 'api-intent', submitter: 'alice', stage: 'approval' });
+      // A reviewer's queue holds the run; its submitter's does not (and an engineer has no queue).
+      const queue = async (who: string) =>
+        (
+          (await http.get('/runs?awaiting=me&model=api-intent').set(as(who)).expect(200)).body as {
+            workflowId: string;
+          }[]
+        ).map((r) => r.workflowId);
+      expect(await queue('bob')).toContain(id);
+      expect(await queue('alice')).toEqual([]);
 
       await http
         .post(`/runs/${id}/approval`)

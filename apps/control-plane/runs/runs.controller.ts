@@ -23,6 +23,7 @@ const ListQuery = z.object({
   stage: z.string().optional(),
   status: z.string().optional(),
   submitter: z.string().optional(),
+  awaiting: z.enum(['me']).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
@@ -57,9 +58,18 @@ export class RunsController {
   @ApiQuery({ name: 'stage', required: false, example: 'approval' })
   @ApiQuery({ name: 'status', required: false, example: 'awaiting-approval' })
   @ApiQuery({ name: 'submitter', required: false })
+  @ApiQuery({
+    name: 'awaiting',
+    required: false,
+    enum: ['me'],
+    description: 'me: runs waiting for a decision the caller may make (a reviewer’s queue: never their own runs)',
+  })
   @ApiQuery({ name: 'limit', required: false, example: 50 })
-  list(@Query(new ZodPipe(ListQuery)) query: z.infer<typeof ListQuery>) {
-    return this.runs.list(query);
+  list(@Req() req: AuthenticatedRequest, @Query(new ZodPipe(ListQuery)) query: z.infer<typeof ListQuery>) {
+    const { awaiting, ...filter } = query;
+    if (awaiting !== 'me') return this.runs.list(filter);
+    if (req.identity.role !== 'reviewer') return [];
+    return this.runs.list({ ...filter, status: 'awaiting-approval', notSubmitter: req.identity.subject });
   }
 
   @Get(':id')

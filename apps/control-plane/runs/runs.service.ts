@@ -78,6 +78,8 @@ export class RunsService {
     stage?: string;
     status?: string;
     submitter?: string;
+    /** Leaves out runs this subject submitted (a reviewer's queue). */
+    notSubmitter?: string;
     limit: number;
   }): Promise<RunSummary[]> {
     const clauses = [`WorkflowType = '${PIPELINE_WORKFLOW_TYPE}'`];
@@ -90,6 +92,10 @@ export class RunsService {
     add('MlopsStage', filter.stage);
     add('MlopsStatus', filter.status);
     add('MlopsSubmitter', filter.submitter);
+    if (filter.notSubmitter !== undefined) {
+      add('MlopsSubmitter', filter.notSubmitter);
+      clauses[clauses.length - 1] = clauses[clauses.length - 1].replace(' = ', ' != ');
+    }
     const out: RunSummary[] = [];
     for await (const w of this.temporal.workflow.list({ query: clauses.join(' AND '), pageSize: filter.limit })) {
       out.push(summary(w));
