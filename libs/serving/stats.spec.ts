@@ -1,3 +1,4 @@
+import { seededRandom } from '../common/random';
 import { rocAuc } from '../metrics/classification';
 import {
   LATENCY_BUCKETS_MS,
@@ -14,17 +15,7 @@ import {
   predictionReference,
 } from './stats';
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32). */
-function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const uniform = seededRandom;
 
 /** Counters whose latency histogram holds `counts[i]` requests in bucket `i`. */
 function withLatency(counts: Record<number, number>): VersionCounters {
