@@ -68,7 +68,7 @@ function timeSplit(keys: ArrayLike<unknown>, o: SplitOptions): SplitIndexes {
       typeof k === 'number' ||
       (typeof k === 'string' && k.trim() !== '' && Number.isFinite(Number(k)) && !/^\d{8}$/.test(k)),
   );
-  const sortKey = (i: number): number | string => (numeric ? Number(key(i)) : String(key(i) ?? ''));
+  const sortKey = (i: number): number | string => (numeric ? Number(key(i)) : keyText(key(i)));
   const order = Array.from({ length: keys.length }, (_, i) => i).sort((a, b) => {
     const [x, y] = [sortKey(a), sortKey(b)];
     return x < y ? -1 : x > y ? 1 : a - b;
@@ -92,7 +92,7 @@ function timeSplit(keys: ArrayLike<unknown>, o: SplitOptions): SplitIndexes {
 function groupSplit(keys: ArrayLike<unknown>, o: SplitOptions): SplitIndexes {
   const groups = new Map<string, number[]>();
   for (let i = 0; i < keys.length; i++) {
-    const k = String(keys[i] ?? '');
+    const k = keyText(keys[i]);
     const rows = groups.get(k);
     if (rows) rows.push(i);
     else groups.set(k, [i]);
@@ -108,4 +108,10 @@ function groupSplit(keys: ArrayLike<unknown>, o: SplitOptions): SplitIndexes {
   }
   for (const k of ['train', 'validation', 'test'] as const) out[k].sort((a, b) => a - b);
   return out;
+}
+
+/** A split key as text: cells are strings, numbers or booleans; anything else by its JSON. */
+function keyText(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  return typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | boolean);
 }
