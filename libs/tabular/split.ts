@@ -113,5 +113,5 @@ function groupSplit(keys: ArrayLike<unknown>, o: SplitOptions): SplitIndexes {
 /** A split key as text: cells are strings, numbers or booleans; anything else by its JSON. */
 function keyText(v: unknown): string {
   if (v === null || v === undefined) return '';
-  return typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | boolean);
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
