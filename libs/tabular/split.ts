@@ -112,6 +112,7 @@ function groupSplit(keys: ArrayLike<unknown>, o: SplitOptions): SplitIndexes {
 
 /** A split key as text: cells are strings, numbers or booleans; anything else by its JSON. */
 function keyText(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return v.toString();
+  return v === null || v === undefined ? '' : (JSON.stringify(v) ?? '');
 }
