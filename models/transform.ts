@@ -87,7 +87,9 @@ export function transformRow(t: FittedTransform, row: RawRow, out: Float32Array,
       const s = v === null || v === undefined ? '' : String(v);
       for (const word of f.vocabulary) out[k++] = word === s ? 1 : 0;
     } else {
-      const x = (f.trueValues && typeof v === 'string' && v !== '' ? (f.trueValues.includes(v) ? 1 : 0) : toNumber(v)) ?? f.fill;
+      const x =
+        (f.trueValues && typeof v === 'string' && v !== '' ? (f.trueValues.includes(v) ? 1 : 0) : toNumber(v)) ??
+        f.fill;
       if (f.kind === 'standardize') out[k++] = ((f.log1p ? Math.log1p(Math.max(x, 0)) : x) - f.mean) / f.std;
       else out[k++] = x;
     }

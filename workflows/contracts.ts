@@ -125,6 +125,8 @@ export interface TrainingProgress {
   loss: number;
   valLoss: number;
   resumedFromEpoch?: number;
+  /** The epoch's learning rate; present only when the spec sets `training.learningRateSchedule`. */
+  learningRate?: number;
 }
 
 export interface ApprovalDecision {

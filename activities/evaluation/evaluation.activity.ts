@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { bootstrap } from '../../libs/metrics/bootstrap';
-import { bestF1Threshold } from '../../libs/metrics/classification';
+import { bestCostThreshold, bestF1Threshold } from '../../libs/metrics/classification';
 import { RegistryClient, RegistrySource } from '../../libs/registry/registry-client';
 import type { PipelineSpec } from '../../libs/spec/pipeline-spec';
 import type { FittedTransform, RawRow } from '../../models/transform';
@@ -25,7 +25,10 @@ export interface EvaluateInput {
 
 export interface Evaluation {
   role: TrainedModel['role'];
-  /** Test-split metrics; classification ones at `threshold`, chosen on validation for the best F1. */
+  /**
+   * Test-split metrics; classification ones at `threshold`, chosen on validation for the best F1 or, with
+   * `training.threshold.objective: cost`, for the lowest misclassification cost.
+   */
   metrics: MetricSet;
   intervals: Record<string, MetricEstimate>;
   slices: SliceMetrics[];
@@ -80,7 +83,11 @@ export function createEvaluationActivities(deps: ActivityDeps) {
       let threshold: number | undefined;
       if (spec.model.task === 'binary-classification') {
         const validation = await scoreSplit(features, model, 'validation');
-        threshold = bestF1Threshold(validation.labels, validation.scores);
+        const objective = spec.training.threshold;
+        threshold =
+          objective?.objective === 'cost'
+            ? bestCostThreshold(validation.labels, validation.scores, objective)
+            : bestF1Threshold(validation.labels, validation.scores);
       }
       const set = metricSet(spec.model.task, threshold);
       const e = spec.evaluation;

@@ -1,9 +1,11 @@
 import { Context, log } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import * as tf from '@tensorflow/tfjs';
+import { DataValidationError } from '../../libs/common/errors';
 import { seededRandom, shuffled } from '../../libs/common/random';
 import type { PipelineSpec } from '../../libs/spec/pipeline-spec';
-import { buildDenseModel } from '../../models/mlp';
+import { type LossOptions, balancedClassWeights } from '../../models/losses';
+import { ScheduledAdam, buildDenseModel, learningRateAt } from '../../models/mlp';
 import { modelFromFiles, modelToFiles } from '../../models/model-io';
 import type { TrainingProgress } from '../../workflows/contracts';
 import { type ActivityDeps, getJson, putJson, runPrefix } from '../common';
@@ -54,6 +56,11 @@ export function createTrainingActivities(deps: ActivityDeps) {
      * epoch: seeded shuffles, early stopping on validation loss (the best epoch's weights are kept),
      * a checkpoint per epoch in MinIO and a heartbeat carrying it, so a retried attempt on any
      * worker resumes from the last saved epoch instead of epoch 0. Cancellation stops it between epochs.
+     * The spec's loss, class weights, learning-rate schedule (set per epoch, from the epoch number, so a resumed
+     * run follows the same rates) and gradient clipping apply to the baseline too, so the two stay comparable.
+     *
+     * @throws DataValidationError (non-retryable) for a Poisson loss on negative targets, or balanced class
+     *   weights on training labels of one class.
      */
     async trainModel({ run, spec, features, role, trial }: TrainInput): Promise<TrainedModel> {
       const ctx = Context.current();
@@ -66,14 +73,19 @@ export function createTrainingActivities(deps: ActivityDeps) {
         loadSplit(deps, features, 'train'),
         loadSplit(deps, features, 'validation'),
       ]);
+      const baseRate = role === 'baseline' ? Math.max(t.learningRate, 0.01) : t.learningRate;
       const model = buildDenseModel({
         inputDim: features.width,
         task: spec.model.task,
         hiddenUnits: role === 'baseline' ? [] : t.hiddenUnits,
         dropout: role === 'baseline' ? 0 : t.dropout,
-        learningRate: role === 'baseline' ? Math.max(t.learningRate, 0.01) : t.learningRate,
+        learningRate: baseRate,
         seed: t.seed,
+        clipNorm: t.clipNorm,
+        ...lossOptions(spec, train.y),
       });
+      const optimizer = model.optimizer;
+      if (!(optimizer instanceof ScheduledAdam)) throw new Error('buildDenseModel compiles with a ScheduledAdam');
       let state: CheckpointState = { epoch: 0, bestEpoch: 0, bestValLoss: Infinity, history: [] };
       let lastBeat = ctx.info.heartbeatDetails as TrainingHeartbeat | undefined;
       const resumed = await resume(deps, model, lastBeat);
@@ -92,6 +104,13 @@ export function createTrainingActivities(deps: ActivityDeps) {
       try {
         for (let epoch = state.epoch + 1; epoch <= t.epochs; epoch++) {
           if (ctx.cancellationSignal.aborted) throw new CancelledFailure('training cancelled');
+          const learningRate = learningRateAt(
+            t.learningRateSchedule ?? { kind: 'constant' },
+            baseRate,
+            epoch,
+            t.epochs,
+          );
+          optimizer.setLearningRate(learningRate);
           const order = tf.tensor1d(shuffled(range(train.rows), seededRandom(t.seed * 7919 + epoch)), 'int32');
           const [xs, ys] = [tf.gather(xTrain, order), tf.gather(yTrain, order)];
           const h = await model.fit(xs, ys, {
@@ -112,6 +131,7 @@ export function createTrainingActivities(deps: ActivityDeps) {
             epochs: t.epochs,
             loss: h.history.loss[0] as number,
             valLoss: h.history.val_loss[0] as number,
+            ...(t.learningRateSchedule ? { learningRate } : {}),
             ...(resumedFromEpoch !== undefined ? { resumedFromEpoch } : {}),
           };
           state.history.push(point);
@@ -206,6 +226,34 @@ export async function loadModel(deps: ActivityDeps, prefix: string): Promise<tf.
     deps.data.get(`${prefix}/weights.bin`),
   ]);
   return modelFromFiles({ 'model.json': json, 'weights.bin': weights });
+}
+
+/** The loss settings of the spec, with class weights and the Poisson starting rate taken from the training targets. */
+function lossOptions(spec: PipelineSpec, y: Float32Array): LossOptions & { targetMean?: number } {
+  const t = spec.training;
+  const options: LossOptions & { targetMean?: number } = {
+    loss: t.loss,
+    huberDelta: t.huberDelta,
+    focalGamma: t.focalGamma,
+  };
+  if (t.classWeight === 'balanced') {
+    try {
+      options.classWeight = balancedClassWeights(y);
+    } catch (err) {
+      throw new DataValidationError(`training.classWeight balanced: ${(err as Error).message}`);
+    }
+  } else if (t.classWeight !== undefined && t.classWeight !== 'none') {
+    options.classWeight = { negative: 1, positive: t.classWeight.positive };
+  }
+  if (t.loss === 'poisson') {
+    let sum = 0;
+    for (const v of y) {
+      if (!(v >= 0)) throw new DataValidationError(`loss poisson needs non-negative targets, found ${v}`);
+      sum += v;
+    }
+    options.targetMean = y.length ? sum / y.length : undefined;
+  }
+  return options;
 }
 
 function range(n: number): number[] {

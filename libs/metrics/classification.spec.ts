@@ -1,5 +1,5 @@
 import { bootstrap } from './bootstrap';
-import { atThreshold, bestF1Threshold, brier, logLoss, prAuc, rocAuc } from './classification';
+import { atThreshold, bestCostThreshold, bestF1Threshold, brier, logLoss, prAuc, rocAuc } from './classification';
 import { regressionMetrics } from './regression';
 
 const f32 = (xs: number[]) => Float32Array.from(xs);
@@ -105,6 +105,39 @@ describe(bestF1Threshold.name, () => {
 
   it('is the lowest score when every row must be called positive', () => {
     expect(bestF1Threshold([1, 1, 1], [0.2, 0.6, 0.4])).toBe(0.2);
+  });
+});
+
+describe(bestCostThreshold.name, () => {
+  const labels = [1, 1, 0, 1, 0, 0];
+  const scores = [0.9, 0.8, 0.7, 0.6, 0.3, 0.1];
+  /** Total cost at threshold t, counted by hand from the confusion matrix. */
+  const costAt = (t: number, fpCost: number, fnCost: number) => {
+    const fp = labels.filter((y, i) => y === 0 && scores[i] >= t).length;
+    const fn = labels.filter((y, i) => y === 1 && scores[i] < t).length;
+    return fpCost * fp + fnCost * fn;
+  };
+
+  it('minimises FP·cost + FN·cost: German-credit 5:1 calls more positives, 1:5 fewer', () => {
+    // FN cost 5: costs 15 (none), 10, 5, 6, 1, 2, 3 at 0.9 … 0.1 → 0.6
+    expect(bestCostThreshold(labels, scores, { falsePositiveCost: 1, falseNegativeCost: 5 })).toBe(0.6);
+    // FP cost 5: costs 3 (none), 2, 1, 6, 5, 10, 15 → 0.8
+    expect(bestCostThreshold(labels, scores, { falsePositiveCost: 5, falseNegativeCost: 1 })).toBe(0.8);
+    for (const other of scores) expect(costAt(other, 1, 5)).toBeGreaterThanOrEqual(costAt(0.6, 1, 5));
+  });
+
+  it('predicts no positives, with a threshold above every score, when that is cheapest', () => {
+    const t = bestCostThreshold([0, 1, 0], [0.9, 0.5, 0.2], { falsePositiveCost: 10, falseNegativeCost: 1 });
+    expect(t).toBeGreaterThan(0.9);
+    expect(atThreshold([0, 1, 0], [0.9, 0.5, 0.2], t).recall).toBe(0);
+  });
+
+  it('never splits a group of tied scores, and breaks cost ties towards the higher threshold', () => {
+    expect(bestCostThreshold([1, 1, 0, 0], [0.9, 0.6, 0.6, 0.1], { falsePositiveCost: 1, falseNegativeCost: 5 })).toBe(
+      0.6,
+    );
+    // Calling both positive or neither costs 1: neither.
+    expect(bestCostThreshold([1, 0], [0.6, 0.6], { falsePositiveCost: 1, falseNegativeCost: 1 })).toBeGreaterThan(0.6);
   });
 });
 

@@ -109,6 +109,38 @@ export function bestF1Threshold(labels: ArrayLike<number>, scores: ArrayLike<num
   return best.threshold;
 }
 
+/** Costs of the two errors, in any one unit (e.g. German credit: falseNegativeCost 5, falsePositiveCost 1). */
+export interface MisclassificationCosts {
+  falsePositiveCost: number;
+  falseNegativeCost: number;
+}
+
+/**
+ * The threshold that minimises the total (so also the expected) misclassification cost
+ * `falsePositiveCost·FP + falseNegativeCost·FN` when `score >= threshold` predicts the positive class;
+ * chosen on validation, applied on test. Candidates are the scores themselves plus "no positives", returned as
+ * just above the highest score. Ties go to the highest threshold (the fewest positive predictions).
+ */
+export function bestCostThreshold(
+  labels: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  costs: MisclassificationCosts,
+): number {
+  const order = sortedIndexes(scores).reverse();
+  let fn = countPositives(labels);
+  let fp = 0;
+  const top = order.length ? scores[order[0]] : 0.5;
+  let best = { cost: costs.falseNegativeCost * fn, threshold: top + Math.max(Math.abs(top), 1) * 1e-6 };
+  for (let i = 0; i < order.length; i++) {
+    if (labels[order[i]] === 1) fn--;
+    else fp++;
+    if (i + 1 < order.length && scores[order[i + 1]] === scores[order[i]]) continue;
+    const cost = costs.falsePositiveCost * fp + costs.falseNegativeCost * fn;
+    if (cost < best.cost) best = { cost, threshold: scores[order[i]] };
+  }
+  return best.threshold;
+}
+
 function sortedIndexes(scores: ArrayLike<number>): number[] {
   const idx = Array.from({ length: scores.length }, (_, i) => i);
   return idx.sort((a, b) => scores[a] - scores[b]);

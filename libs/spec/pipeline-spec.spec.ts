@@ -124,6 +124,84 @@ describe(validateSpec.name, () => {
     expect(validateSpec(withPositive).data.target.positiveValue).toBe('churn');
   });
 
+  it('leaves the training options unset when omitted, so existing specs validate and hash as before', () => {
+    const spec = validateSpec(minimal());
+    for (const key of [
+      'loss',
+      'huberDelta',
+      'focalGamma',
+      'classWeight',
+      'learningRateSchedule',
+      'clipNorm',
+      'threshold',
+    ]) {
+      expect(spec.training).not.toHaveProperty(key);
+    }
+  });
+
+  it('accepts the loss, class weight, schedule, clipping and threshold options', () => {
+    const training = {
+      loss: 'focal',
+      focalGamma: 1.5,
+      classWeight: { positive: 5 },
+      learningRateSchedule: { kind: 'cosine', minLearningRate: 0.0001 },
+      clipNorm: 1,
+      threshold: { objective: 'cost', falsePositiveCost: 1, falseNegativeCost: 5 },
+    };
+    expect(validateSpec({ ...minimal(), training }).training).toMatchObject(training);
+    const regression = { ...minimal(), model: { name: 'tiny', task: 'regression' } };
+    regression.data.columns[1].type = 'number';
+    const huber = {
+      loss: 'huber',
+      huberDelta: 2,
+      learningRateSchedule: { kind: 'exponential', decayRate: 0.9, decayEpochs: 2 },
+    };
+    expect(validateSpec({ ...regression, training: huber }).training).toMatchObject(huber);
+  });
+
+  it('refuses training options that do not fit the task or each other', () => {
+    const regression = { ...minimal(), model: { name: 'tiny', task: 'regression' } };
+    regression.data.columns[1].type = 'number';
+    expect(issuesOf({ ...minimal(), training: { loss: 'poisson' } })).toContain(
+      'training.loss: loss poisson is for regression models',
+    );
+    expect(issuesOf({ ...regression, training: { loss: 'focal', classWeight: 'balanced' } })).toEqual([
+      'training.loss: loss focal is for binary classification models',
+      'training.classWeight: class weights apply to classification models only',
+    ]);
+    expect(issuesOf({ ...minimal(), training: { focalGamma: 1 } })).toContain(
+      'training.focalGamma: focalGamma needs loss: focal',
+    );
+    expect(issuesOf({ ...regression, training: { loss: 'mse', huberDelta: 1 } })).toContain(
+      'training.huberDelta: huberDelta needs loss: huber',
+    );
+    expect(
+      issuesOf({
+        ...regression,
+        training: { threshold: { objective: 'cost', falsePositiveCost: 1, falseNegativeCost: 5 } },
+      }),
+    ).toContain('training.threshold: a decision threshold applies to classification models only');
+    expect(
+      issuesOf({
+        ...minimal(),
+        training: {
+          learningRate: 0.01,
+          search: { learningRate: [0.001] },
+          learningRateSchedule: { kind: 'cosine', minLearningRate: 0.005 },
+        },
+      }),
+    ).toEqual([
+      'training.learningRateSchedule: minLearningRate must not exceed learningRate (nor any searched learningRate)',
+    ]);
+    expect(
+      issuesOf({
+        ...minimal(),
+        training: { threshold: { objective: 'cost', falsePositiveCost: 0, falseNegativeCost: 0 } },
+      }),
+    ).toEqual(['training.threshold: at least one cost must be positive']);
+    expect(issuesOf({ ...minimal(), training: { clipNorm: 0 } }).join('\n')).toMatch(/^training\.clipNorm: /);
+  });
+
   it('lists every problem, not only the first', () => {
     const issues = issuesOf({ ...minimal(), model: { name: 'X', task: 'binary-classification' }, extra: 1 });
     expect(issues).toEqual([
