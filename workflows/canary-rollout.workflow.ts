@@ -3,6 +3,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -10,6 +11,7 @@ import {
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { PipelineActivities } from '../activities';
+import type { RunEvent, RunEventType } from '../libs/events/run-events';
 import { type CanaryVerdict, type StatsSnapshot, judgeCanary, trafficSince } from '../libs/serving/analysis';
 import type { PredictionReference } from '../libs/serving/stats';
 import {
@@ -29,6 +31,69 @@ const io = proxyActivities<PipelineActivities>({
     nonRetryableErrorTypes: ['INVALID_ARGUMENT', 'NOT_FOUND', 'CONFLICT', 'INTEGRITY_ERROR'],
   },
 });
+
+/**
+ * Event delivery: a subscriber that is down gets about 20 minutes of retries (backoff 1 s doubling to
+ * 1 minute) before the event is given up on; each attempt is bounded by the 10 s HTTP timeout.
+ */
+const notify = proxyActivities<PipelineActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
+});
+
+/** Announces a workflow's events (`emitEvent`: stored, then delivered to webhook subscribers). */
+export interface RunEvents {
+  /** Queues an event and returns at once: true, or false (nothing done) in runs recorded before events existed. */
+  emit(type: RunEventType, detail?: Record<string, unknown>, version?: string): boolean;
+  /** Resolves once every event emitted so far was delivered or given up on; never rejects. */
+  flushed(): Promise<void>;
+}
+
+/**
+ * Run events from workflow code, shared by the pipeline and the rollout. Events go out one after the
+ * other, in the order emitted (each waits for the previous one's delivery or its last retry), but in the
+ * background: a slow or dead subscriber never holds up gates, approval or the rollout, and an event
+ * that exhausts its retries is logged, never failing the run. Workflows await `flushed()` before they
+ * complete or continue as new, so the last events are not abandoned.
+ *
+ * Determinism: the activity calls are new commands, so they are guarded by `patched('run-events')`,
+ * asked once per run (at the first emit) and remembered: histories recorded before events existed
+ * replay without them, and a run emits either all of its events or none.
+ */
+export function runEvents(source: { workflowId: string; model: string }): RunEvents {
+  let enabled: boolean | undefined;
+  let seq = 0;
+  let queue: Promise<void> = Promise.resolve();
+  return {
+    emit(type, detail = {}, version) {
+      enabled ??= patched('run-events');
+      if (!enabled) return false;
+      const event: RunEvent = {
+        type,
+        workflowId: source.workflowId,
+        model: source.model,
+        ...(version ? { version } : {}),
+        at: new Date().toISOString(),
+        seq: seq++,
+        detail,
+      };
+      queue = queue
+        .then(() => notify.emitEvent(event))
+        .then(
+          () => undefined,
+          (err: unknown) => {
+            log.warn('run event not delivered after all retries', {
+              type,
+              seq: event.seq,
+              error: err instanceof Error ? (err.cause instanceof Error ? err.cause : err).message : String(err),
+            });
+          },
+        );
+      return true;
+    },
+    flushed: () => queue,
+  };
+}
 
 /** Continue as new well before the history gets heavy: a long watch polls every few seconds for hours. */
 const MAX_HISTORY_EVENTS = 4000;
@@ -64,6 +129,7 @@ export async function canaryRolloutWorkflow(input: RolloutInput): Promise<Rollou
     steps: [],
   };
   let control: RolloutControl | undefined;
+  const events = runEvents({ workflowId, model });
   const now = () => new Date().toISOString();
   const change = (reason: string, actor = input.requestedBy.subject) => ({
     model,
@@ -134,6 +200,7 @@ export async function canaryRolloutWorkflow(input: RolloutInput): Promise<Rollou
     baseline = await io.readServingStats({ model, now: now() });
     stepStartedAt = new Date().getTime();
     status.steps.push({ share, shadow, startedAt: now() });
+    events.emit('canary.step', { step: step + 1, of: plan.length, share, shadow, parentRun: input.parentRun }, version);
   };
   const closeStep = (outcome: string, verdict?: CanaryVerdict) => {
     const current = status.steps[status.steps.length - 1];
@@ -145,6 +212,8 @@ export async function canaryRolloutWorkflow(input: RolloutInput): Promise<Rollou
     await io.promoteCanary({ ...change(reason, by), version, expectedChampion: status.champion as string });
     status.phase = 'promoted';
     status.decision = { outcome: 'promoted', by, reason, at: now() };
+    events.emit('canary.promoted', { by, reason, previousChampion: status.champion }, version);
+    await events.flushed();
     return { outcome: 'promoted', model, version, reason, by };
   };
   const rollback = async (by: string, reason: string): Promise<RolloutResult> => {
@@ -152,6 +221,8 @@ export async function canaryRolloutWorkflow(input: RolloutInput): Promise<Rollou
     await io.rollbackCanary({ ...change(reason, by), version });
     status.phase = 'rolled-back';
     status.decision = { outcome: 'rolled-back', by, reason, at: now() };
+    events.emit('canary.rolled-back', { by, reason, champion: status.champion }, version);
+    await events.flushed();
     return { outcome: 'rolled-back', model, version, reason, by };
   };
   /** Applies a person's action; returns a result when it ends the rollout. */
@@ -163,6 +234,8 @@ export async function canaryRolloutWorkflow(input: RolloutInput): Promise<Rollou
     if (c.action === 'promote') return promote(by, c.reason);
     if (c.action === 'rollback') return rollback(by, c.reason);
     if (c.action === 'pause') {
+      // The share stays as it is while paused; resuming starts the step again with fresh counters.
+      closeStep(`paused by ${by}`, status.lastVerdict);
       status.phase = 'paused';
       status.pausedReason = `paused by ${by}: ${c.reason}`;
       await io.setRolloutStep({
@@ -233,6 +306,7 @@ export async function canaryRolloutWorkflow(input: RolloutInput): Promise<Rollou
     }
     if (workflowInfo().historyLength > MAX_HISTORY_EVENTS || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
+      await events.flushed();
       await continueAsNew<typeof canaryRolloutWorkflow>({
         ...input,
         resume: { status, stepStartedAt, stepBaseline: baseline },

@@ -27,7 +27,7 @@ import {
   progressQuery,
   rolloutWorkflowId,
 } from './contracts';
-import { canaryRolloutWorkflow } from './canary-rollout.workflow';
+import { canaryRolloutWorkflow, runEvents } from './canary-rollout.workflow';
 import { evaluateGates, gateFailures } from './gates';
 import { bestTrial, gridTrials } from './search';
 
@@ -42,6 +42,9 @@ const io = proxyActivities<PipelineActivities>({
  * ingest → features → training (candidate + baseline) → evaluation → gates → registration →
  * human approval → promotion of `champion`. Every stage's state is queryable (`progress`),
  * mirrored in search attributes, and the whole run is the audit trail in the history.
+ *
+ * Events (`run.started`, `gate.failed`, `approval.*`, `run.promoted` / `run.rejected`) go to webhook
+ * subscribers in order, in the background (`runEvents`); the run waits for the last one before it ends.
  */
 export async function trainingPipelineWorkflow(input: PipelineInput): Promise<PipelineResult> {
   const info = workflowInfo();
@@ -74,6 +77,7 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
     stages: [],
   };
   let decision: ApprovalDecision | undefined;
+  const events = runEvents({ workflowId: run.workflowId, model: spec.model.name });
 
   setHandler(progressQuery, () => state);
   setHandler(
@@ -140,12 +144,15 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
     state.stage = stage;
     upsertSearchAttributes([{ key: SearchAttributes.stage, value: stage }]);
   };
-  const finish = (status: PipelineResult['status'], reasons?: string[]): PipelineResult => {
+  const finish = async (status: PipelineResult['status'], reasons?: string[]): Promise<PipelineResult> => {
     state.status = status;
     state.reasons = reasons;
     enter('done');
     upsertSearchAttributes([{ key: SearchAttributes.status, value: status }]);
     log.info('pipeline finished', { status, version: state.version, reasons });
+    if (status === 'promoted') events.emit('run.promoted', { approvedBy: decision?.reviewer.subject }, state.version);
+    else events.emit('run.rejected', { status, reasons }, state.version);
+    await events.flushed();
     return {
       status,
       model: spec.model.name,
@@ -156,6 +163,11 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
     };
   };
 
+  events.emit('run.started', {
+    submitter: input.submitter.subject,
+    datasetUri: input.datasetUri,
+    specHash: input.specHash,
+  });
   enter('ingest');
   const snapshot = await io.ingestDataset({ run, spec, datasetUri: input.datasetUri });
   state.dataset = snapshot;
@@ -238,6 +250,7 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
   const failures = gateFailures(state.gates);
   if (failures.length > 0) {
     const window = spec.approval.gateOverrideWindow as Duration | undefined;
+    events.emit('gate.failed', { failures, overrideWindow: window ?? null });
     if (!window) return finish('rejected-by-gate', failures);
     // An admin may still let the candidate through, with a written reason that is kept with the version.
     state.status = 'awaiting-gate-override';
@@ -284,14 +297,18 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
     const reminderMs = reminderBefore ? Math.min(msToNumber(reminderBefore), msToNumber(timeout)) : 0;
     if (reminderMs === 0) return condition(() => decision !== undefined, timeout);
     if (await condition(() => decision !== undefined, msToNumber(timeout) - reminderMs)) return true;
-    await io.emitEvent({
-      type: 'approval.reminder',
-      workflowId: run.workflowId,
-      model: spec.model.name,
-      version: state.version,
-      at: new Date().toISOString(),
-      detail: { expiresIn: reminderBefore, submitter: input.submitter.subject },
-    });
+    const detail = { expiresIn: reminderBefore, submitter: input.submitter.subject };
+    // Runs recorded before events existed awaited this one activity directly: they still do.
+    if (!events.emit('approval.reminder', detail, state.version)) {
+      await io.emitEvent({
+        type: 'approval.reminder',
+        workflowId: run.workflowId,
+        model: spec.model.name,
+        version: state.version,
+        at: new Date().toISOString(),
+        detail,
+      });
+    }
     return condition(() => decision !== undefined, reminderMs);
   };
 
@@ -299,6 +316,11 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
     enter('approval');
     state.status = 'awaiting-approval';
     upsertSearchAttributes([{ key: SearchAttributes.status, value: 'awaiting-approval' }]);
+    events.emit(
+      'approval.requested',
+      { timeout: spec.approval.timeout, submitter: input.submitter.subject, manifestSha256: state.manifestSha256 },
+      version,
+    );
     const decided = await waitForDecision(
       spec.approval.timeout as Duration,
       spec.approval.reminderBefore as Duration | undefined,
@@ -318,6 +340,11 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
     }
     state.status = 'running';
     await io.recordApproval({ model: spec.model.name, version, decision });
+    events.emit(
+      decision.decision === 'approve' ? 'approval.approved' : 'approval.rejected',
+      { reviewer: decision.reviewer.subject, comment: decision.comment, at: decision.at },
+      version,
+    );
     if (decision.decision === 'reject')
       return finish('rejected', [`rejected by ${decision.reviewer.subject}: ${decision.comment}`]);
   }

@@ -3,21 +3,26 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { type AppConfig, loadConfig } from '../../libs/config/config';
 import { AuthGuard } from './auth/auth.guard';
 import { ErrorFilter } from './common/error.filter';
-import { infrastructureProviders } from './common/providers';
+import { WebhookSubscriptions } from '../../libs/events/webhooks';
+import type { ObjectStore } from '../../libs/storage/object-store';
+import { DATA_STORE, infrastructureProviders } from './common/providers';
 import { DatasetsController } from './datasets/datasets.controller';
 import { DeploymentsController } from './deployments/deployments.controller';
 import { HealthController } from './health.controller';
+import { MetricsModule } from './metrics/metrics.module';
 import { ModelsController } from './models/models.controller';
 import { RunsController } from './runs/runs.controller';
 import { RunsService } from './runs/runs.service';
 import { MeController } from './web/me.controller';
 import { WebController } from './web/web.controller';
+import { WebhooksController } from './webhooks/webhooks.controller';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig = loadConfig()): DynamicModule {
     return {
       module: AppModule,
+      imports: [MetricsModule],
       controllers: [
         RunsController,
         ModelsController,
@@ -26,10 +31,16 @@ export class AppModule {
         HealthController,
         MeController,
         WebController,
+        WebhooksController,
       ],
       providers: [
         ...infrastructureProviders(config),
         RunsService,
+        {
+          provide: WebhookSubscriptions,
+          useFactory: (store: ObjectStore) => new WebhookSubscriptions(store),
+          inject: [DATA_STORE],
+        },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],

@@ -36,6 +36,7 @@ const EnvSchema = z.object({
   MLOPS_SERVING_CACHE_DIR: z.string().default('.mlops/serving-cache'),
   MLOPS_SERVING_ID_KEY: z.string().min(16, 'MLOPS_SERVING_ID_KEY must be at least 16 characters').optional(),
   MLOPS_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+  MLOPS_WORKER_METRICS_ADDRESS: z.string().default('127.0.0.1:9464'),
 });
 
 export interface AppConfig {
@@ -46,6 +47,8 @@ export interface AppConfig {
   api: { port: number; host: string; tokensFile: string };
   tfBackend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  /** host:port where the worker's Temporal runtime serves Prometheus `/metrics`; undefined: not served. */
+  workerMetricsAddress?: string;
   piiKey?: string;
   serving: {
     port: number;
@@ -87,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     api: { port: e.MLOPS_API_PORT, host: e.MLOPS_API_HOST, tokensFile: e.MLOPS_TOKENS_FILE },
     tfBackend: e.MLOPS_TF_BACKEND,
     logLevel: e.MLOPS_LOG_LEVEL,
+    workerMetricsAddress: e.MLOPS_WORKER_METRICS_ADDRESS.trim() || undefined,
     piiKey: e.MLOPS_PII_KEY,
     serving: {
       port: e.MLOPS_SERVING_PORT,

@@ -140,10 +140,20 @@ describe('canary rollout', () => {
     const target = { url: gw.url };
     const traffic = startTraffic(target, model);
     await env.withWorker(async () => {
-      // Steps last at least 10 s here, so the probes below run inside one step.
+      // Steps last at least 10 s here; the rollout is paused at 50% (the share stays) while the probes run.
       const handle = await start(model, { ...rollout, minStepDuration: '10s' });
       const status = () => handle.query(rolloutStatusQuery);
+      const control = (action: 'pause' | 'resume') =>
+        handle.executeUpdate(rolloutControlUpdate, {
+          args: [{ action, actor: { subject: 'alice', role: 'engineer' }, reason: 'probing stickiness' }],
+        });
       await waitFor(status, (s) => s.phase === 'canary' && s.step === 1, 120_000);
+      await control('pause');
+      await waitFor(
+        () => env.registry.deployments.get(model),
+        (d) => d?.rollout?.state === 'paused',
+        10_000,
+      );
       await waitFor(
         () => Promise.resolve(gw.gateway.route(model)),
         (r) => r?.canaryShare === 0.5,
@@ -175,14 +185,16 @@ describe('canary rollout', () => {
         expect((await predict(gw.url, model, key, xs[0])).body.version).toBe([...versions][0]);
       }
 
+      await control('resume');
       const result = await handle.result();
       expect(result).toMatchObject({ outcome: 'promoted', version: 'v2', by: 'policy:canary-analysis' });
       const final = await status();
       expect(final.steps.map((s) => [s.share, s.outcome])).toEqual([
         [0.2, 'advance'],
+        [0.5, 'paused by alice (engineer)'],
         [0.5, 'advance'],
       ]);
-      for (const step of final.steps) {
+      for (const step of final.steps.filter((s) => s.outcome === 'advance')) {
         expect(step.verdict?.canaryRequests).toBeGreaterThanOrEqual(rollout.minRequests);
         expect(step.verdict?.checks.every((c) => c.passed !== false)).toBe(true);
       }
@@ -192,7 +204,7 @@ describe('canary rollout', () => {
     expect((await env.registry.getAlias(model, 'canary'))?.version).toBeNull();
     const deployment = await env.registry.deployments.get(model);
     expect(deployment).toMatchObject({ canary: null, canaryShare: 0, rollout: { state: 'promoted' } });
-    expect(deployment?.history.map((h) => h.canaryShare)).toEqual([0.2, 0.5, 0]);
+    expect(deployment?.history.map((h) => h.canaryShare)).toEqual([0.2, 0.5, 0.5, 0.5, 0]);
     await waitFor(
       () => Promise.resolve(gw.gateway.route(model)),
       (r) => r?.champion?.version === 'v2' && r.canary === null,
@@ -271,11 +283,11 @@ describe('canary rollout', () => {
       await expect(act('promote', 'alice', 'engineer')).rejects.toThrow(WorkflowUpdateFailedError);
       await act('pause', 'alice', 'engineer');
       await waitFor(
-        () => handle.query(rolloutStatusQuery),
-        (s: RolloutStatus) => s.phase === 'paused',
+        () => env.registry.deployments.get(model),
+        (d) => d?.rollout?.state === 'paused',
         10_000,
       );
-      expect((await env.registry.deployments.get(model))?.rollout?.state).toBe('paused');
+      expect((await handle.query(rolloutStatusQuery)).phase).toBe('paused');
       await act('rollback', 'alice', 'engineer');
       expect(await handle.result()).toMatchObject({
         outcome: 'rolled-back',

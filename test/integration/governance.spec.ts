@@ -124,7 +124,7 @@ describe('governance: champion gates, slices, approval expiry', () => {
       const result = await handle.result();
       expect(result).toMatchObject({ status: 'expired', reasons: ['no reviewer decided within 4s'] });
       const events = await env.data.list(`events/${handle.workflowId}/`);
-      expect(events.map((e) => e.key)).toEqual([expect.stringMatching(/approval\.reminder-.*\.json$/)]);
+      expect(events.map((e) => e.key).filter((k) => k.includes('/approval.reminder-'))).toHaveLength(1);
       await expect(
         handle.executeUpdate(approvalUpdate, { args: [{ reviewer: bob, decision: 'approve', comment: 'too late' }] }),
       ).rejects.toThrow(/already completed/);

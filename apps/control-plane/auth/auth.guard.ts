@@ -5,16 +5,21 @@ import { MlopsError } from '../../../libs/common/errors';
 import type { Identity, Role } from '../../../workflows/contracts';
 import { TokenStore } from '../common/tokens';
 
-const ROLES_KEY = 'mlops:roles';
+/** Metadata key of `@Roles` (read by the guard, and by the role-matrix test to list every route's roles). */
+export const ROLES_KEY = 'mlops:roles';
 
-/** Declares which roles may call a route. Every controller route must declare it. */
+/** Declares which roles may call a route. Every controller route must declare it, unless it is public. */
 export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
 
 export interface AuthenticatedRequest extends Request {
   identity: Identity;
 }
 
-/** Bearer-token authentication and per-route role check; routes without `@Roles` are refused. */
+/**
+ * Bearer-token authentication and per-route role check. A route without `@Roles` is public (health, the
+ * reviewer page's static files): test/integration/role-matrix.spec.ts fails for any such route it does not
+ * list as public.
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
