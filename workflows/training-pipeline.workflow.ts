@@ -27,7 +27,8 @@ import {
   progressQuery,
   rolloutWorkflowId,
 } from './contracts';
-import { canaryRolloutWorkflow, runEvents } from './canary-rollout.workflow';
+import { canaryRolloutWorkflow } from './canary-rollout.workflow';
+import { runEvents } from './events';
 import { evaluateGates, gateFailures } from './gates';
 import { bestTrial, gridTrials } from './search';
 
