@@ -6,7 +6,8 @@ import { ControlPlaneSource, RegistryClient } from '../../libs/registry/registry
 import type { Deployment } from '../../libs/registry/deployments';
 import type { RolloutStatus } from '../../workflows/contracts';
 import type { RunDetail, RunSummary } from '../control-plane/runs/runs.service';
-import { type ApiClient, EXIT } from './api-client';
+import type { ScheduleView } from '../control-plane/schedules/schedules.service';
+import { type ApiClient, ApiError, EXIT } from './api-client';
 import { formatMetrics, renderProgress } from './progress';
 
 export interface Output {
@@ -177,4 +178,58 @@ export function describeDeployment(d: DeploymentStatus): string {
   }
   if (r.decision) lines.push(`${r.decision.outcome} by ${r.decision.by}: ${r.decision.reason}`);
   return lines.join('\n');
+}
+
+/** A schedule on one line: id, model, cron, state, next time, runs started. */
+export function describeSchedule(s: ScheduleView): string {
+  const state = s.paused ? `paused${s.note ? ` (${s.note})` : ''}` : `next ${s.nextActionTimes[0] ?? '—'}`;
+  return `${s.id}  ${s.model ?? '?'}  "${s.cron ?? '?'}" ${s.timezone ?? ''}  ${state}  ${s.recentActions.length} recent run(s)`;
+}
+
+/** Creates a retraining schedule from a spec file; a local --data file is uploaded first. */
+export async function createSchedule(
+  api: ApiClient,
+  out: Output,
+  id: string,
+  specFile: string,
+  o: { data: string; cron: string; timezone?: string; paused?: boolean; note?: string },
+): Promise<number> {
+  const spec = await readFile(specFile, 'utf8');
+  let datasetUri = o.data;
+  if (!datasetUri.startsWith('s3://')) {
+    const uploaded = await api.upload<{ uri: string }>(
+      `/datasets?name=${encodeURIComponent(path.basename(o.data))}`,
+      await readFile(o.data),
+      'text/csv',
+    );
+    datasetUri = uploaded.uri;
+  }
+  const created = await api.post<{ id: string; model: string }>('/schedules', {
+    id,
+    spec,
+    datasetUri,
+    cron: o.cron,
+    timezone: o.timezone,
+    paused: o.paused,
+    note: o.note,
+  });
+  out.print(out.json ? JSON.stringify(created) : `schedule ${created.id} created for ${created.model} ("${o.cron}")`);
+  return EXIT.ok;
+}
+
+/** DELETE /schedules/:id (the API client has no DELETE helper; a 204 has no body). */
+export async function deleteSchedule(api: ApiClient, out: Output, id: string): Promise<number> {
+  const res = await fetch(`${api.baseUrl}/schedules/${encodeURIComponent(id)}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${api.token}` },
+  });
+  if (!res.ok) {
+    const body = (await res.json().catch(() => ({}))) as { message?: unknown };
+    throw new ApiError(
+      res.status,
+      `DELETE /schedules/${id}: ${res.status} ${typeof body.message === 'string' ? body.message : res.statusText}`,
+    );
+  }
+  out.print(out.json ? JSON.stringify({ id, deleted: true }) : `schedule ${id} deleted`);
+  return EXIT.ok;
 }

@@ -4,10 +4,14 @@ import * as path from 'node:path';
 import { MlopsError } from '../../libs/common/errors';
 import { ROLES, type Role, type RolloutStatus } from '../../workflows/contracts';
 import type { RunDetail, RunSummary } from '../control-plane/runs/runs.service';
+import type { ScheduleView } from '../control-plane/schedules/schedules.service';
 import { ApiClient, ApiError, EXIT } from './api-client';
 import {
+  createSchedule,
+  deleteSchedule,
   type DeploymentStatus,
   describeDeployment,
+  describeSchedule,
   predict,
   printRuns,
   startRun,
@@ -175,6 +179,49 @@ for (const action of ['promote', 'rollback', 'pause', 'resume'] as const) {
       );
     });
 }
+
+const schedule = program.command('schedule').description('retraining on a cron (Temporal Schedules)');
+schedule
+  .command('create <id> <spec>')
+  .description('retrain <spec> on a cron; every run (and backfill) trains on the --data dataset')
+  .requiredOption('--data <uri-or-file>', 's3:// dataset URI, or a local CSV to upload')
+  .requiredOption('--cron <expr>', 'cron expression, e.g. "0 3 * * 1"')
+  .option('--timezone <iana>', 'time zone of the cron (default UTC)')
+  .option('--paused', 'create it paused')
+  .option('--note <text>')
+  .action(
+    async (
+      id: string,
+      spec: string,
+      o: { data: string; cron: string; timezone?: string; paused?: boolean; note?: string },
+    ) => exit(await createSchedule(await api(), out, id, spec, o)),
+  );
+schedule
+  .command('list')
+  .option('--model <name>')
+  .action(async (o: { model?: string }) => {
+    const list = await (
+      await api()
+    ).get<ScheduleView[]>(`/schedules${o.model ? `?model=${encodeURIComponent(o.model)}` : ''}`);
+    out.print(out.json ? JSON.stringify(list) : list.map(describeSchedule).join('\n') || 'no schedules');
+  });
+schedule.command('delete <id>').action(async (id: string) => exit(await deleteSchedule(await api(), out, id)));
+schedule
+  .command('trigger <id>')
+  .description('start a run now')
+  .action(async (id: string) => {
+    const r = await (await api()).post(`/schedules/${encodeURIComponent(id)}/trigger`);
+    out.print(out.json ? JSON.stringify(r) : `schedule ${id} triggered: mlops schedule list shows the run`);
+  });
+schedule
+  .command('backfill <id>')
+  .description('start, now, a run for each cron time in [from, to)')
+  .requiredOption('--from <iso>', 'e.g. 2025-01-01T00:00:00Z')
+  .requiredOption('--to <iso>')
+  .action(async (id: string, o: { from: string; to: string }) => {
+    const r = await (await api()).post(`/schedules/${encodeURIComponent(id)}/backfill`, o);
+    out.print(out.json ? JSON.stringify(r) : `backfill of ${id} from ${o.from} to ${o.to} requested`);
+  });
 
 program
   .command('token')

@@ -13,6 +13,8 @@ import { MetricsModule } from './metrics/metrics.module';
 import { ModelsController } from './models/models.controller';
 import { RunsController } from './runs/runs.controller';
 import { RunsService } from './runs/runs.service';
+import { SchedulesController } from './schedules/schedules.controller';
+import { SchedulesService } from './schedules/schedules.service';
 import { MeController } from './web/me.controller';
 import { WebController } from './web/web.controller';
 import { WebhooksController } from './webhooks/webhooks.controller';
@@ -32,10 +34,12 @@ export class AppModule {
         MeController,
         WebController,
         WebhooksController,
+        SchedulesController,
       ],
       providers: [
         ...infrastructureProviders(config),
         RunsService,
+        SchedulesService,
         {
           provide: WebhookSubscriptions,
           useFactory: (store: ObjectStore) => new WebhookSubscriptions(store),
