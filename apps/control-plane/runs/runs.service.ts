@@ -164,7 +164,9 @@ function liveTraining(d: WorkflowExecutionDescription): RunDetail['liveTraining'
       epoch: number;
       epochs: number;
       history: TrainingProgress[];
-    }>(payload);
+    } | null>(payload);
+    // Before its first epoch a training attempt heartbeats for liveness only, without details.
+    if (!hb || typeof hb !== 'object' || !('epoch' in hb)) return [];
     return [{ role: hb.role, epoch: hb.epoch, epochs: hb.epochs, history: hb.history }];
   });
 }
