@@ -243,6 +243,30 @@ describe('canary rollout', () => {
     await gw.stop();
   }, 240_000);
 
+  it('mirrors traffic to a shadow canary, never returns its answers, and rolls it back on its errors', async () => {
+    const model = 'canary-shadow';
+    await setup(model, NaN);
+    const gw = await startGateway(env, model);
+    const traffic = startTraffic(gw, model);
+    await env.withWorker(async () => {
+      const handle = await start(model, { ...rollout, shadow: true });
+      const result = await handle.result();
+      expect(result).toMatchObject({ outcome: 'rolled-back', by: 'policy:canary-analysis' });
+      expect(result.reason).toMatch(/error-rate/);
+      expect((await handle.query(rolloutStatusQuery)).steps).toEqual([
+        expect.objectContaining({ shadow: true, share: 0, outcome: 'rolled back by policy:canary-analysis' }),
+      ]);
+    });
+    await traffic.stop();
+    // Every caller was answered by the champion; the shadow only saw copies.
+    const counters = gw.gateway.snapshot(model).versions;
+    expect(counters.v2).toMatchObject({ requests: 0 });
+    expect(counters.v2.shadowRequests).toBeGreaterThan(0);
+    expect(counters.v2.errors).toBe(counters.v2.shadowRequests);
+    expect(counters.v1.errors).toBe(0);
+    await gw.stop();
+  }, 240_000);
+
   it('rolls back a canary whose predictions turn out worse on real outcomes', async () => {
     const model = 'canary-worse';
     await setup(model, -TRUE_WEIGHT);
