@@ -39,7 +39,7 @@ import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -60,6 +60,7 @@ import { buildDenseModel } from '../models/mlp';
 import { modelToFiles } from '../models/model-io';
 import { initTfBackend } from '../models/tf-backend';
 import { type RawRow, type RawValue, fitTransform, outputWidth, transformRows } from '../models/transform';
+import { packageVersion, repoRoot } from './common';
 
 const MODEL = 'bench-shopper-intent';
 const SPEC_FILE = 'pipelines/online-shoppers-intent.yaml';
@@ -1045,25 +1046,6 @@ const fmt = (n: number | undefined, digits = 0): string =>
   n === undefined || Number.isNaN(n)
     ? '–'
     : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-
-function packageVersion(name: string): string {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require(`${name}/package.json`) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
-
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
-  return dir;
-}
 
 if (require.main === module) {
   main().catch((err: unknown) => {

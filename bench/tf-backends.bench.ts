@@ -23,13 +23,14 @@
 import * as tf from '@tensorflow/tfjs';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { seededRandom, shuffled } from '../libs/common/random';
 import { rocAuc } from '../libs/metrics/classification';
 import { buildDenseModel } from '../models/mlp';
 import { initTfBackend } from '../models/tf-backend';
+import { packageVersion, repoRoot } from './common';
 
 const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 type BackendName = (typeof BACKENDS)[number];
@@ -570,25 +571,6 @@ function runChild(backend: BackendName, extraArgs: string[]): BackendResult {
     return { backend, available: false, reason: `child process produced no result (${why})` };
   }
   return JSON.parse(line.slice(RESULT_MARKER.length)) as BackendResult;
-}
-
-function packageVersion(name: string): string {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require(`${name}/package.json`) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
-
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
-  return dir;
 }
 
 const fmt = (n: number | undefined, digits = 0): string =>

@@ -192,22 +192,25 @@ export class ServingGateway {
         const positive = o === true || o === 1 ? true : o === false || o === 0 ? false : undefined;
         if (positive === undefined)
           throw new GatewayError(400, `${where}outcome: expected true/false or 1/0, found ${JSON.stringify(o)}`);
-        return (f: FeedbackCounters) => (positive ? f.positives : f.negatives)[outcomeBin(ref.score)]++;
+        return { ref, count: (f: FeedbackCounters) => (positive ? f.positives : f.negatives)[outcomeBin(ref.score)]++ };
       }
       if (typeof o !== 'number' || !Number.isFinite(o)) {
         throw new GatewayError(400, `${where}outcome: expected a number, found ${JSON.stringify(o)}`);
       }
-      return (f: FeedbackCounters) => {
-        f.absErrorSum += Math.abs(o - ref.score);
-        f.squaredErrorSum += (o - ref.score) ** 2;
+      return {
+        ref,
+        count: (f: FeedbackCounters) => {
+          f.absErrorSum += Math.abs(o - ref.score);
+          f.squaredErrorSum += (o - ref.score) ** 2;
+        },
       };
     });
-    items.forEach((item, i) => {
-      const ref = this.o.ids.read(item.predictionId as string) as { model: string; version: string };
+    // Every item checked (ids verified once, above): now count them all.
+    for (const { ref, count } of apply) {
       const f = this.countersOf(ref.model, ref.version).feedback;
-      apply[i](f);
+      count(f);
       f.count++;
-    });
+    }
     return items.length;
   }
 

@@ -1,11 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
-import { readFile, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import request from 'supertest';
-import { createToken } from '../../apps/cli/credentials';
-import { createControlPlane } from '../../apps/control-plane/bootstrap';
 import { sha256 } from '../../libs/common/hash';
+import { startControlPlane } from '../support/control-plane';
 import { type TestEnvironment, createTestEnvironment } from '../support/environment';
 import { ONLINE_SHOPPERS, sharedDataset } from '../support/datasets';
 import { waitFor } from '../support/wait';
@@ -16,21 +14,11 @@ const SHOPPERS = sharedDataset(ONLINE_SHOPPERS);
 describe('control plane API', () => {
   let env: TestEnvironment;
   let app: INestApplication;
-  const tokens: Record<string, string> = {};
-  const as = (who: string) => ({ Authorization: `Bearer ${tokens[who]}` });
+  let as: (who: string) => { Authorization: string };
 
   beforeAll(async () => {
     env = await createTestEnvironment('api');
-    const tokensFile = path.join(await mkdtemp(path.join(tmpdir(), 'mlops-tokens-')), 'tokens.json');
-    for (const [subject, role] of [
-      ['alice', 'engineer'],
-      ['bob', 'reviewer'],
-      ['svc', 'service'],
-    ] as const) {
-      tokens[subject] = await createToken(tokensFile, subject, role);
-    }
-    app = await createControlPlane({ ...env.config, api: { ...env.config.api, tokensFile } }, false);
-    await app.init();
+    ({ app, as } = await startControlPlane(env, { alice: 'engineer', bob: 'reviewer', svc: 'service' }));
   });
   afterAll(async () => {
     await app?.close();

@@ -1,13 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import request from 'supertest';
-import { createToken } from '../../apps/cli/credentials';
-import { createControlPlane } from '../../apps/control-plane/bootstrap';
 import type { PipelineSpec } from '../../libs/spec/pipeline-spec';
 import { RolloutSchema } from '../../libs/spec/pipeline-spec';
 import { approvalUpdate, progressQuery, rolloutWorkflowId } from '../../workflows/contracts';
+import { startControlPlane } from '../support/control-plane';
 import { type TestEnvironment, createTestEnvironment } from '../support/environment';
 import { bob, exampleSpec, launch, uploadShoppers } from '../support/pipelines';
 import { registerToyVersion } from '../support/toy-models';
@@ -22,21 +18,11 @@ describe('pipeline → canary rollout, through the API', () => {
   let app: INestApplication;
   let spec: PipelineSpec;
   let datasetUri: string;
-  const tokens: Record<string, string> = {};
-  const as = (who: string) => ({ Authorization: `Bearer ${tokens[who]}` });
+  let as: (who: string) => { Authorization: string };
 
   beforeAll(async () => {
     env = await createTestEnvironment('pipecanary');
-    const tokensFile = path.join(await mkdtemp(path.join(tmpdir(), 'mlops-tokens-')), 'tokens.json');
-    for (const [subject, role] of [
-      ['alice', 'engineer'],
-      ['bob', 'reviewer'],
-      ['svc', 'service'],
-    ] as const) {
-      tokens[subject] = await createToken(tokensFile, subject, role);
-    }
-    app = await createControlPlane({ ...env.config, api: { ...env.config.api, tokensFile } }, false);
-    await app.init();
+    ({ app, as } = await startControlPlane(env, { alice: 'engineer', bob: 'reviewer', svc: 'service' }));
     spec = await exampleSpec('online-shoppers-intent.yaml', 'canary-intent');
     spec.training.epochs = 3;
     // No gateway serves this model: the canary never gets traffic, so people decide.
