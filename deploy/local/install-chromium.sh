@@ -32,7 +32,7 @@ fi
 
 log "${CHROMIUM} is missing: installing Debian's chromium package with apt-get (a few minutes, once)"
 export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq >&2 || die "apt-get update failed (see above)"
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends chromium >&2 || die "apt-get install chromium failed (see above)"
+"${sudo[@]}" apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 || die "apt-get update failed (see above)"
+"${sudo[@]}" apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends chromium >&2 || die "apt-get install chromium failed (see above)"
 [[ -x ${CHROMIUM} ]] || die "apt-get installed chromium but ${CHROMIUM} is still missing"
 log "installed $("${CHROMIUM}" --version 2>/dev/null || echo chromium)"
