@@ -127,6 +127,20 @@ export class ModelRegistry {
     if (version !== null) await this.getManifest(model, version);
     return updateJson<AliasRecord>(this.store, aliasKey(model, alias), (current) => {
       const previousVersion = current?.version ?? null;
+      // A retried call (an activity attempt whose first write landed) finds its own move already made:
+      // keep the record as it is instead of logging the move twice or failing its own expectation.
+      const last = current?.history.at(-1);
+      if (
+        current &&
+        last &&
+        previousVersion === version &&
+        last.version === version &&
+        last.actor === change.actor &&
+        last.reason === change.reason &&
+        last.at === change.at
+      ) {
+        return undefined;
+      }
       if (change.expectedVersion !== undefined && change.expectedVersion !== previousVersion) {
         throw new ConflictError(
           `Alias ${model}@${alias} points at ${previousVersion ?? 'nothing'}, expected ${change.expectedVersion ?? 'nothing'}`,

@@ -125,6 +125,22 @@ describe('ModelRegistry on MinIO', () => {
     ).rejects.toThrow(/expected not-current/);
   });
 
+  it('treats a retried alias move as done: no second history entry, no conflict with its own expectation', async () => {
+    for (const v of ['v1', 'v2']) await env.registry.registerVersion(manifest('m7', v), await modelFiles(7));
+    const at = new Date().toISOString();
+    await env.registry.setAlias('m7', 'champion', 'v1', { actor: 'bob', reason: 'first', at });
+    const move = { actor: 'carol', reason: 'approved', at, expectedVersion: 'v1' };
+    const first = await env.registry.setAlias('m7', 'champion', 'v2', move);
+    // The activity's retry after its first write landed: same change, same workflow-supplied timestamp.
+    const retried = await env.registry.setAlias('m7', 'champion', 'v2', move);
+    expect(retried).toEqual(first);
+    expect(retried.history.map((h) => h.version)).toEqual(['v1', 'v2']);
+    // A different change to the same version is still a new move, and still checks its expectation.
+    await expect(env.registry.setAlias('m7', 'champion', 'v2', { ...move, reason: 'again' })).rejects.toThrow(
+      /points at v2, expected v1/,
+    );
+  });
+
   it('watches an alias and loads each new version as the alias moves', async () => {
     for (const v of ['v1', 'v2'])
       await env.registry.registerVersion(manifest('m6', v), await modelFiles(v === 'v1' ? 6 : 7));
