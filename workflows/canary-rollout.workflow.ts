@@ -1,7 +1,9 @@
 import {
+  CancellationScope,
   allHandlersFinished,
   condition,
   continueAsNew,
+  isCancellation,
   log,
   proxyActivities,
   setHandler,
@@ -105,21 +107,6 @@ export async function canaryRolloutWorkflow(input: RolloutInput): Promise<Rollou
   let task: 'binary-classification' | 'regression';
   let stepStartedAt = input.resume?.stepStartedAt ?? new Date().getTime();
   let baseline: StatsSnapshot[] = input.resume?.stepBaseline ?? [];
-  {
-    // Idempotent: on continue-as-new it finds its own rollout in place and only re-reads the champion.
-    const first = plan[status.step];
-    const begun = await io.beginRollout({
-      ...change(`canary rollout of ${version}${input.parentRun ? ` approved in ${input.parentRun}` : ''}`),
-      version,
-      share: status.phase === 'paused' ? 0 : first.share,
-      shadow: first.shadow,
-      steps: plan.length,
-    });
-    status.champion ??= begun.champion;
-    reference = begun.reference;
-    task = begun.task;
-  }
-
   const enterStep = async (step: number) => {
     const { share, shadow } = plan[step];
     status.step = step;
@@ -189,64 +176,87 @@ export async function canaryRolloutWorkflow(input: RolloutInput): Promise<Rollou
     return undefined;
   };
 
-  if (!input.resume) await enterStep(0);
-  const checkMs = msToNumber(rollout.checkInterval as Duration);
-  for (;;) {
-    if (status.phase === 'paused') await condition(() => control !== undefined);
-    const acted = control !== undefined || (await condition(() => control !== undefined, checkMs));
-    if (acted) {
-      const ended = await applyControl();
-      if (ended) return ended;
-      continue;
-    }
-    const now_ = await io.readServingStats({ model, now: now() });
-    const traffic = trafficSince(now_, baseline);
-    const { shadow } = plan[status.step];
-    const verdict = judgeCanary({
-      task,
-      criteria: rollout.criteria,
-      minRequests: rollout.minRequests,
-      champion: status.champion ? traffic[status.champion] : undefined,
-      canary: traffic[version],
-      canaryReference: reference,
-      shadow,
-    });
-    status.lastVerdict = verdict;
-    const elapsed = new Date().getTime() - stepStartedAt;
-    if (verdict.decision === 'rollback') {
-      const failed = verdict.checks
-        .filter((k) => k.passed === false)
-        .map((k) => `${k.name} ${k.value} > ${k.threshold}`);
-      return rollback('policy:canary-analysis', `step ${status.step + 1}: ${failed.join('; ')}`);
-    }
-    if (verdict.decision === 'advance' && elapsed >= msToNumber(rollout.minStepDuration as Duration)) {
-      closeStep('advance', verdict);
-      if (status.step + 1 >= plan.length) {
-        return promote('policy:canary-analysis', `all ${plan.length} steps passed their criteria`);
-      }
-      await enterStep(status.step + 1);
-    } else if (elapsed >= msToNumber(rollout.stepTimeout as Duration)) {
-      const why = `step ${status.step + 1} inconclusive after ${rollout.stepTimeout}: ${verdict.canaryRequests} of ${rollout.minRequests} canary requests`;
-      if (rollout.onInconclusive === 'rollback') return rollback('policy:canary-analysis', why);
-      closeStep('timeout', verdict);
-      status.phase = 'paused';
-      status.pausedReason = `${why}; waiting for a person to promote, roll back or resume`;
-      await io.setRolloutStep({
-        ...change(status.pausedReason, 'policy:canary-analysis'),
-        share: plan[status.step].share,
-        shadow,
-        step: status.step,
+  // Cancelled (directly, or because the pipeline that started it was cancelled): nobody is watching the
+  // canary any more, so it leaves the traffic before the cancellation is acknowledged.
+  try {
+    {
+      // Idempotent: on continue-as-new it finds its own rollout in place and only re-reads the champion.
+      const first = plan[status.step];
+      const begun = await io.beginRollout({
+        ...change(`canary rollout of ${version}${input.parentRun ? ` approved in ${input.parentRun}` : ''}`),
+        version,
+        share: status.phase === 'paused' ? 0 : first.share,
+        shadow: first.shadow,
         steps: plan.length,
-        state: 'paused',
       });
+      status.champion ??= begun.champion;
+      reference = begun.reference;
+      task = begun.task;
     }
-    if (workflowInfo().historyLength > MAX_HISTORY_EVENTS || workflowInfo().continueAsNewSuggested) {
-      await condition(allHandlersFinished);
-      await events.flushed();
-      await continueAsNew<typeof canaryRolloutWorkflow>({
-        ...input,
-        resume: { status, stepStartedAt, stepBaseline: baseline },
+
+    if (!input.resume) await enterStep(0);
+    const checkMs = msToNumber(rollout.checkInterval as Duration);
+    for (;;) {
+      if (status.phase === 'paused') await condition(() => control !== undefined);
+      const acted = control !== undefined || (await condition(() => control !== undefined, checkMs));
+      if (acted) {
+        const ended = await applyControl();
+        if (ended) return ended;
+        continue;
+      }
+      const now_ = await io.readServingStats({ model, now: now() });
+      const traffic = trafficSince(now_, baseline);
+      const { shadow } = plan[status.step];
+      const verdict = judgeCanary({
+        task,
+        criteria: rollout.criteria,
+        minRequests: rollout.minRequests,
+        champion: status.champion ? traffic[status.champion] : undefined,
+        canary: traffic[version],
+        canaryReference: reference,
+        shadow,
       });
+      status.lastVerdict = verdict;
+      const elapsed = new Date().getTime() - stepStartedAt;
+      if (verdict.decision === 'rollback') {
+        const failed = verdict.checks
+          .filter((k) => k.passed === false)
+          .map((k) => `${k.name} ${k.value} > ${k.threshold}`);
+        return rollback('policy:canary-analysis', `step ${status.step + 1}: ${failed.join('; ')}`);
+      }
+      if (verdict.decision === 'advance' && elapsed >= msToNumber(rollout.minStepDuration as Duration)) {
+        closeStep('advance', verdict);
+        if (status.step + 1 >= plan.length) {
+          return promote('policy:canary-analysis', `all ${plan.length} steps passed their criteria`);
+        }
+        await enterStep(status.step + 1);
+      } else if (elapsed >= msToNumber(rollout.stepTimeout as Duration)) {
+        const why = `step ${status.step + 1} inconclusive after ${rollout.stepTimeout}: ${verdict.canaryRequests} of ${rollout.minRequests} canary requests`;
+        if (rollout.onInconclusive === 'rollback') return rollback('policy:canary-analysis', why);
+        closeStep('timeout', verdict);
+        status.phase = 'paused';
+        status.pausedReason = `${why}; waiting for a person to promote, roll back or resume`;
+        await io.setRolloutStep({
+          ...change(status.pausedReason, 'policy:canary-analysis'),
+          share: plan[status.step].share,
+          shadow,
+          step: status.step,
+          steps: plan.length,
+          state: 'paused',
+        });
+      }
+      if (workflowInfo().historyLength > MAX_HISTORY_EVENTS || workflowInfo().continueAsNewSuggested) {
+        await condition(allHandlersFinished);
+        await events.flushed();
+        await continueAsNew<typeof canaryRolloutWorkflow>({
+          ...input,
+          resume: { status, stepStartedAt, stepBaseline: baseline },
+        });
+      }
     }
+  } catch (err) {
+    if (!isCancellation(err) || status.phase === 'promoted' || status.phase === 'rolled-back') throw err;
+    await CancellationScope.nonCancellable(() => rollback('policy:cancelled', 'the rollout was cancelled'));
+    throw err;
   }
 }

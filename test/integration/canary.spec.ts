@@ -2,7 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import { RegistryClient, RegistrySource } from '../../libs/registry/registry-client';
 import { stickyPoint } from '../../apps/serving/router';
 import { ServingGateway } from '../../apps/serving/gateway';
@@ -320,5 +321,30 @@ describe('canary rollout', () => {
       });
     });
     expect((await env.registry.getAlias(model, 'canary'))?.version).toBeNull();
+  }, 120_000);
+
+  it('rolls the canary back when the rollout is cancelled, then ends cancelled', async () => {
+    const model = 'canary-cancelled';
+    await setup(model, TRUE_WEIGHT);
+    await env.withWorker(async () => {
+      const handle = await start(model, { ...rollout, minRequests: 1_000_000 });
+      await waitFor(
+        () => env.registry.deployments.get(model),
+        (d) => d?.canary === 'v2' && (d?.canaryShare ?? 0) > 0,
+        60_000,
+      );
+      await handle.cancel();
+      const failure = await handle.result().catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(WorkflowFailedError);
+      expect((failure as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+      expect(await handle.query(rolloutStatusQuery)).toMatchObject({
+        phase: 'rolled-back',
+        decision: { outcome: 'rolled-back', by: 'policy:cancelled' },
+      });
+    });
+    expect((await env.registry.getAlias(model, 'canary'))?.version).toBeNull();
+    expect((await env.registry.getAlias(model, 'champion'))?.version).toBe('v1');
+    const deployment = await env.registry.deployments.get(model);
+    expect(deployment?.canary ?? null).toBeNull();
   }, 120_000);
 });
