@@ -76,7 +76,13 @@ describe(PinoTemporalLogger.name, () => {
       workflowType: 'trainingPipelineWorkflow',
       [Symbol('ts')]: 1n,
     });
-    sut.log('WARN', 'activity failed', { activityType: 'trainModel', attempt: 2, level: 'shadowed' });
+    sut.log('WARN', 'activity failed', {
+      activityType: 'trainModel',
+      attempt: 2,
+      level: 'shadowed',
+      workflowRunId: 'r2',
+      taskToken: 'CiQwMWEy',
+    });
     expect(lines).toEqual([
       expect.objectContaining({
         level: 'info',
@@ -86,8 +92,16 @@ describe(PinoTemporalLogger.name, () => {
         runId: 'r1',
         workflowType: 'trainingPipelineWorkflow',
       }),
-      expect.objectContaining({ level: 'warn', activityType: 'trainModel', attempt: 2, sdk_level: 'shadowed' }),
+      expect.objectContaining({
+        level: 'warn',
+        activityType: 'trainModel',
+        attempt: 2,
+        sdk_level: 'shadowed',
+        runId: 'r2',
+      }),
     ]);
+    expect(lines[1]).not.toHaveProperty('taskToken');
+    expect(lines[1]).not.toHaveProperty('workflowRunId');
   });
 });
 

@@ -50,8 +50,8 @@ export interface LoggerOptions {
 
 /**
  * One JSON object per line: `level` as a label, `time` as ISO-8601, `service`, `msg`, plus `requestId` while a
- * request is being handled and `traceId`/`spanId` while an OpenTelemetry span is active (both empty-cost when
- * there is neither). Errors logged under `err` or `error` are serialised with their type, message and stack.
+ * request is being handled and `trace_id`/`span_id` (OpenTelemetry's log field names, also used by Temporal's
+ * interceptors on activity lines) while a span is active; both cost nothing when there is neither. Errors logged under `err` or `error` are serialised with their type, message and stack.
  */
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
@@ -75,8 +75,8 @@ function logContext(): Record<string, string> {
   const out: Record<string, string> = {};
   if (requestId) out.requestId = requestId;
   if (span) {
-    out.traceId = span.traceId;
-    out.spanId = span.spanId;
+    out.trace_id = span.traceId;
+    out.span_id = span.spanId;
   }
   return out;
 }

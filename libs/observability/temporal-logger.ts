@@ -41,11 +41,17 @@ export class PinoTemporalLogger implements TemporalLogger {
   }
 }
 
-/** Copies string keys only; `level`, `msg`, `time` and `service` from the SDK would clash with pino's own. */
+/**
+ * Copies string keys only. `level`, `msg`, `time` and `service` from the SDK would clash with pino's own (kept
+ * as `sdk_*`); activity lines name the run `workflowRunId` where workflow lines say `runId`: both become `runId`,
+ * so one filter finds a run's lines. `taskToken` is left out: it is long, and it can complete the activity.
+ */
 function plain(meta: LogMetadata): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(meta)) {
+    if (key === 'taskToken') continue;
     if (key === 'level' || key === 'msg' || key === 'time' || key === 'service') out[`sdk_${key}`] = meta[key];
+    else if (key === 'workflowRunId') out.runId ??= meta[key];
     else out[key] = meta[key];
   }
   return out;

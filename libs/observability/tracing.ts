@@ -139,9 +139,9 @@ export class LogSpanExporter implements SpanExporter {
       this.logger.info(
         {
           span: s.name,
-          traceId: ctx.traceId,
-          spanId: ctx.spanId,
-          parentSpanId: s.parentSpanId,
+          trace_id: ctx.traceId,
+          span_id: ctx.spanId,
+          parent_span_id: s.parentSpanId,
           durationMs: Math.round((s.duration[0] * 1e3 + s.duration[1] / 1e6) * 10) / 10,
           status: s.status.code,
           attributes: s.attributes,

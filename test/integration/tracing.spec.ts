@@ -156,15 +156,27 @@ describe('observability: request ids and traces', () => {
     const ofRequest = api.lines.filter((l) => l.requestId === requestId);
     expect(ofRequest).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ msg: 'run started (or attached to)', workflowId, traceId }),
-        expect.objectContaining({ msg: 'request', route: '/runs', status: 201, subject: 'alice', traceId }),
+        expect.objectContaining({ msg: 'run started (or attached to)', workflowId, trace_id: traceId }),
+        expect.objectContaining({ msg: 'request', route: '/runs', status: 201, subject: 'alice', trace_id: traceId }),
       ]),
     );
 
-    // The worker's SDK lines (through pino) carry the run's ids as top-level fields.
-    const activityLine = worker.lines.find((l) => l.workflowId === workflowId && l.activityType === 'ingestDataset');
-    expect(activityLine).toMatchObject({ service: 'worker', sdkComponent: 'activity', runId: launched.body.runId });
-    const workflowLine = worker.lines.find((l) => l.workflowId === workflowId && l.sdkComponent === 'workflow');
-    expect(workflowLine).toMatchObject({ workflowType: 'trainingPipelineWorkflow', runId: launched.body.runId });
+    // The worker's lines (the SDK's and the activities' own, through pino) carry the run's ids as top-level
+    // fields; an activity's lines also carry the trace of the request that started the run.
+    const runId = launched.body.runId as string;
+    expect(worker.lines).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          msg: 'Workflow started',
+          workflowId,
+          runId,
+          workflowType: 'trainingPipelineWorkflow',
+        }),
+        expect.objectContaining({ msg: 'Activity completed', workflowId, runId, activityType: 'ingestDataset' }),
+      ]),
+    );
+    const ingestLog = worker.lines.find((l) => l.sdkComponent === 'activity' && l.activityType === 'ingestDataset');
+    expect(ingestLog).toMatchObject({ service: 'worker', workflowId, runId, trace_id: traceId, level: 'info' });
+    expect(JSON.stringify(worker.lines)).not.toContain('taskToken');
   });
 });

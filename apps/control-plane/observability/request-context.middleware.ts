@@ -50,7 +50,7 @@ export class RequestContextMiddleware implements NestMiddleware {
         durationMs,
         ...(identity ? { subject: identity.subject, role: identity.role } : {}),
         ...(res.writableFinished ? {} : { aborted: true }),
-        ...(span ? { traceId: span.spanContext().traceId } : {}),
+        ...(span ? { trace_id: span.spanContext().traceId } : {}),
       };
       const level = res.statusCode >= 500 ? 'warn' : QUIET_ROUTES.has(line.route ?? '') ? 'debug' : 'info';
       this.logger[level](line, 'request');
