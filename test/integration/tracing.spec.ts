@@ -122,6 +122,9 @@ describe('observability: request ids and traces', () => {
         (s) => s !== 'RUNNING',
         60_000,
       );
+      // Cancelled from outside, the run never set its own status: the API reports Temporal's.
+      const after = await request(app.getHttpServer()).get(`/runs/${workflowId}`).set(as('alice')).expect(200);
+      expect(after.body.status).toBe('cancelled');
       // The workflow's spans leave the sandbox through a sink after its last activation.
       await waitFor(
         () => Promise.resolve(spans.getFinishedSpans().map((s) => s.name)),

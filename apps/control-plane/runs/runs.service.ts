@@ -158,11 +158,22 @@ function summary(d: Omit<WorkflowExecutionInfo, 'raw'>): RunSummary {
     runId: d.runId,
     model: attr('MlopsModel'),
     stage: attr('MlopsStage'),
-    status: attr('MlopsStatus') ?? d.status.name.toLowerCase(),
+    status: closedStatus(d.status.name, attr('MlopsStatus')),
     submitter: attr('MlopsSubmitter'),
     startTime: d.startTime.toISOString(),
     closeTime: d.closeTime?.toISOString(),
   };
+}
+
+/**
+ * The run's status: the workflow's own (search attribute `MlopsStatus`) while it can still set it. A run
+ * cancelled or terminated from outside never gets to, so once Temporal says it is closed that way, Temporal's
+ * status wins over a stale `running` / `awaiting-*`.
+ */
+function closedStatus(execution: string, attribute?: string): string {
+  if (attribute === undefined) return execution.toLowerCase();
+  const stale = attribute === 'running' || attribute.startsWith('awaiting-') || attribute === 'canary';
+  return stale && execution !== 'RUNNING' && execution !== 'COMPLETED' ? execution.toLowerCase() : attribute;
 }
 
 function liveTraining(d: WorkflowExecutionDescription): RunDetail['liveTraining'] {
