@@ -88,7 +88,12 @@ describe('observability: request ids and traces', () => {
       role: 'engineer',
       durationMs: expect.any(Number),
     });
-    expect(access(generated)).toMatchObject({ route: '/runs/:id', status: 404, subject: 'alice' });
+    expect(access(generated)).toMatchObject({
+      route: '/runs/:id',
+      path: '/runs/no-such-run',
+      status: 404,
+      subject: 'alice',
+    });
     expect(access(refused.headers['x-request-id'])).toMatchObject({ status: 401 });
     expect(access(refused.headers['x-request-id'])).not.toHaveProperty('subject');
     expect(JSON.stringify(api.lines)).not.toContain(tokens.alice);
@@ -147,7 +152,11 @@ describe('observability: request ids and traces', () => {
     const runIngest = one('RunActivity:ingestDataset', traceId);
 
     expect(http.parentSpanId).toBeUndefined(); // the request is the root
-    expect(http.attributes).toMatchObject({ 'http.route': '/runs', 'http.response.status_code': 201 });
+    expect(http.attributes).toMatchObject({
+      'http.route': '/runs',
+      'url.path': '/runs',
+      'http.response.status_code': 201,
+    });
     expect(http.attributes['mlops.request_id']).toBe(requestId);
     expect(start.parentSpanId).toBe(http.spanContext().spanId);
     expect(run.parentSpanId).toBe(start.spanContext().spanId);

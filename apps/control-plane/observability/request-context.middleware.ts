@@ -13,6 +13,11 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 /** Routes polled by machines: their access lines are `debug`, so a scrape every 15 s does not flood the log. */
 const QUIET_ROUTES = new Set(['/health', '/metrics']);
 
+/** The request's path without its query (`req.path` is relative to the middleware's mount point). */
+function pathOf(req: Request): string {
+  return req.originalUrl.split('?')[0];
+}
+
 /** The request id to use for a request: the caller's if sane, otherwise a new UUID. */
 export function requestIdFor(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;
@@ -45,7 +50,7 @@ export class RequestContextMiddleware implements NestMiddleware {
         requestId,
         method: req.method,
         route: typeof route === 'string' ? route : undefined,
-        path: req.path,
+        path: pathOf(req),
         status: res.statusCode,
         durationMs,
         ...(identity ? { subject: identity.subject, role: identity.role } : {}),
@@ -67,7 +72,7 @@ export class RequestContextMiddleware implements NestMiddleware {
       `HTTP ${req.method}`,
       {
         kind: SpanKind.SERVER,
-        attributes: { 'http.request.method': req.method, 'url.path': req.path, 'mlops.request_id': requestId },
+        attributes: { 'http.request.method': req.method, 'url.path': pathOf(req), 'mlops.request_id': requestId },
       },
       parent,
     );
