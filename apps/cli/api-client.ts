@@ -5,6 +5,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The control plane's `X-Request-Id` of the failed call: its log lines carry the same id. */
+    readonly requestId?: string,
   ) {
     super(message);
   }
@@ -56,7 +58,11 @@ export class ApiClient {
     if (!res.ok) {
       const message = (json as { message?: unknown })?.message;
       const text = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : res.statusText;
-      throw new ApiError(res.status, `${method} ${path}: ${res.status} ${text}`);
+      throw new ApiError(
+        res.status,
+        `${method} ${path}: ${res.status} ${text}`,
+        res.headers.get('x-request-id') ?? undefined,
+      );
     }
     return json as T;
   }

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { parseSpec } from '../../libs/spec/pipeline-spec';
 import { ControlPlaneSource, RegistryClient } from '../../libs/registry/registry-client';
 import type { Deployment } from '../../libs/registry/deployments';
-import type { RolloutStatus } from '../../workflows/contracts';
+import type { GateResult, RolloutStatus } from '../../workflows/contracts';
 import type { RunDetail, RunSummary } from '../control-plane/runs/runs.service';
 import type { ScheduleView } from '../control-plane/schedules/schedules.service';
 import { type ApiClient, ApiError, EXIT } from './api-client';
@@ -84,16 +84,31 @@ export async function watchRun(api: ApiClient, out: Output, id: string): Promise
   }
 }
 
+const AGAINST: Record<GateResult['against'], string> = {
+  absolute: '',
+  baseline: ' − baseline',
+  champion: ' − champion',
+  slices: ' (worst slice)',
+  'slice-gap': ' (slice gap)',
+};
+
+/**
+ * One gate as a line: `gate PASS rocAuc − baseline ≥ -0.01 (0.0107)`. A gate that did not apply has no value
+ * (NaN in the workflow, `null` once in JSON): it shows `–` and its note.
+ */
+export function describeGate(g: GateResult): string {
+  const value = typeof g.value === 'number' && Number.isFinite(g.value) ? g.value.toFixed(4) : '–';
+  const note = g.note && value === '–' ? `; ${g.note}` : '';
+  return `gate ${g.passed ? 'PASS' : 'FAIL'} ${g.metric}${AGAINST[g.against] ?? ''} ${g.comparator === 'gte' ? '≥' : '≤'} ${g.threshold} (${value}${note})`;
+}
+
 function describeOutcome(run: RunDetail): string {
   const p = run.progress;
   const status = p?.status ?? run.status;
   const lines = [`status: ${status}`];
   if (p?.metrics) lines.push(`candidate: ${formatMetrics(p.metrics)}`);
   if (p?.baselineMetrics) lines.push(`baseline:  ${formatMetrics(p.baselineMetrics)}`);
-  for (const g of p?.gates ?? [])
-    lines.push(
-      `gate ${g.passed ? 'PASS' : 'FAIL'} ${g.metric}${g.against === 'baseline' ? ' − baseline' : ''} ${g.comparator === 'gte' ? '≥' : '≤'} ${g.threshold} (${g.value.toFixed(4)})`,
-    );
+  for (const g of p?.gates ?? []) lines.push(describeGate(g));
   if (p?.version) lines.push(`version: ${p.model}/${p.version}`);
   if (p?.reasons?.length) lines.push(`reasons: ${p.reasons.join('; ')}`);
   if (status === 'awaiting-approval')

@@ -1,6 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { type AppConfig, loadConfig } from '../../libs/config/config';
+import { type Logger, createLogger } from '../../libs/observability/logger';
+import { Tracing } from '../../libs/observability/tracing';
 import { AuthGuard } from './auth/auth.guard';
 import { ErrorFilter } from './common/error.filter';
 import { WebhookSubscriptions } from '../../libs/events/webhooks';
@@ -11,6 +13,7 @@ import { DeploymentsController } from './deployments/deployments.controller';
 import { HealthController } from './health.controller';
 import { MetricsModule } from './metrics/metrics.module';
 import { ModelsController } from './models/models.controller';
+import { ObservabilityModule } from './observability/observability.module';
 import { RunsController } from './runs/runs.controller';
 import { RunsService } from './runs/runs.service';
 import { SchedulesController } from './schedules/schedules.controller';
@@ -21,10 +24,15 @@ import { WebhooksController } from './webhooks/webhooks.controller';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig = loadConfig()): DynamicModule {
+  static forRoot(
+    config: AppConfig = loadConfig(),
+    logger: Logger = createLogger({ service: 'control-plane', level: config.logLevel }),
+    tracing: Tracing = Tracing.off,
+  ): DynamicModule {
     return {
       module: AppModule,
-      imports: [MetricsModule],
+      // Observability first: its middleware gives every later one (and every log line) the request id.
+      imports: [ObservabilityModule.forRoot(logger, tracing), MetricsModule],
       controllers: [
         RunsController,
         ModelsController,
@@ -37,7 +45,7 @@ export class AppModule {
         SchedulesController,
       ],
       providers: [
-        ...infrastructureProviders(config),
+        ...infrastructureProviders(config, tracing),
         RunsService,
         SchedulesService,
         {

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AppConfig } from '../../libs/config/config';
+import { type Logger, createLogger } from '../../libs/observability/logger';
 import { ModelRegistry } from '../../libs/registry/model-registry';
 import { RegistryClient, RegistrySource } from '../../libs/registry/registry-client';
 import { MinioObjectStore, createMinioClient, ensureBucket } from '../../libs/storage/minio-object-store';
@@ -12,11 +13,23 @@ export interface Serving {
   server: Server;
 }
 
+/**
+ * The gateway's log lines (`{ msg, level?, …fields }`: route changes, loads, failures; never one per request)
+ * written through pino.
+ */
+export function pinoLineLog(logger: Logger): (line: Record<string, unknown>) => void {
+  return ({ msg, level, ...fields }) => {
+    const method = level === 'error' ? 'error' : level === 'warn' ? 'warn' : 'info';
+    logger[method](fields, typeof msg === 'string' ? msg : '');
+  };
+}
+
 /** Builds a started gateway (routes loaded) and its HTTP server (not yet listening) from configuration. */
 export async function createServing(
   config: AppConfig,
-  log: (line: Record<string, unknown>) => void = (line) =>
-    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), service: 'serving', ...line })}\n`),
+  log: (line: Record<string, unknown>) => void = pinoLineLog(
+    createLogger({ service: 'serving', level: config.logLevel }),
+  ),
 ): Promise<Serving> {
   const minio = createMinioClient(config.minio);
   await ensureBucket(minio, config.buckets.data, config.minio.region);

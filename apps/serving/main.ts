@@ -1,19 +1,22 @@
 import { loadConfig } from '../../libs/config/config';
-import { createServing } from './bootstrap';
+import { createLogger } from '../../libs/observability/logger';
+import { createServing, pinoLineLog } from './bootstrap';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const { gateway, server } = await createServing(config);
+  const logger = createLogger({ service: 'serving', level: config.logLevel });
+  const { gateway, server } = await createServing(config, pinoLineLog(logger));
   server.listen(config.serving.port, config.serving.host);
-  const log = (msg: string, extra: Record<string, unknown> = {}) =>
-    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), service: 'serving', msg, ...extra })}\n`);
-  log('listening', {
-    url: `http://${config.serving.host}:${config.serving.port}`,
-    instance: gateway.instance,
-    models: gateway.models(),
-  });
+  logger.info(
+    {
+      url: `http://${config.serving.host}:${config.serving.port}`,
+      instance: gateway.instance,
+      models: gateway.models(),
+    },
+    'listening',
+  );
   const shutdown = (signal: string) => {
-    log('draining', { signal });
+    logger.info({ signal }, 'draining');
     // Stop accepting, let requests in flight finish, publish the last counters.
     server.close(() => void gateway.stop().finally(() => process.exit(0)));
     server.closeIdleConnections();
@@ -24,6 +27,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err);
+  createLogger({ service: 'serving' }).fatal({ err }, 'serving gateway failed to start');
   process.exit(1);
 });

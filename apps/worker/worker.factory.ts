@@ -2,6 +2,7 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import { createActivities } from '../../activities';
 import type { ActivityDeps } from '../../activities/common';
 import type { AppConfig } from '../../libs/config/config';
+import { Tracing } from '../../libs/observability/tracing';
 import { ModelRegistry } from '../../libs/registry/model-registry';
 import { MinioObjectStore, createMinioClient, ensureBucket } from '../../libs/storage/minio-object-store';
 import { type TfBackendInfo, initTfBackend } from '../../models/tf-backend';
@@ -24,11 +25,13 @@ export async function createActivityDeps(config: AppConfig): Promise<ActivityDep
  * The workers of one process: `mlops-cpu` runs the pipeline workflow and every activity;
  * when the TF.js backend has a GPU, a second worker serves training on `mlops-gpu`.
  * Nothing here assumes one process: run as many replicas per queue as needed.
+ * With `tracing` on, both carry its interceptors (workflow spans leave the sandbox through its sink).
  */
 export async function createWorkers(
   config: AppConfig,
   connection: NativeConnection,
   overrides: Partial<WorkerOptions> = {},
+  tracing: Tracing = Tracing.off,
 ): Promise<{ workers: Worker[]; backend: TfBackendInfo }> {
   const deps = await createActivityDeps(config);
   const backend = await deps.tf();
@@ -39,6 +42,7 @@ export async function createWorkers(
     namespace: config.temporal.namespace,
     activities,
     maxHeartbeatThrottleInterval: '2 seconds' as const,
+    ...tracing.workerOptions(),
   };
   const workers = [
     await Worker.create({

@@ -86,7 +86,7 @@ cmd_start() {
   ensure_build
   ensure_tokens
   start_process worker dist/apps/worker/main.js "grep -q 'worker ready' '${MLOPS_DIR}/logs/worker.log'"
-  grep -o 'worker ready.*' "${MLOPS_DIR}/logs/worker.log" | head -1 >&2
+  grep -m1 'worker ready' "${MLOPS_DIR}/logs/worker.log" >&2 # one JSON line: task queues, TF.js backend, GPU, tracing
   start_process control-plane dist/apps/control-plane/main.js "curl -sf http://127.0.0.1:${API_PORT}/health >/dev/null"
   start_process serving dist/apps/serving/main.js "curl -sf http://127.0.0.1:${SERVING_PORT}/healthz >/dev/null"
 }

@@ -37,6 +37,8 @@ const EnvSchema = z.object({
   MLOPS_SERVING_ID_KEY: z.string().min(16, 'MLOPS_SERVING_ID_KEY must be at least 16 characters').optional(),
   MLOPS_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
   MLOPS_WORKER_METRICS_ADDRESS: z.string().default('127.0.0.1:9464'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  MLOPS_TRACING: z.enum(['auto', 'off', 'console', 'otlp']).default('auto'),
 });
 
 export interface AppConfig {
@@ -47,6 +49,11 @@ export interface AppConfig {
   api: { port: number; host: string; tokensFile: string };
   tfBackend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * OpenTelemetry: `otlp` when OTEL_EXPORTER_OTLP_ENDPOINT is set (unless MLOPS_TRACING=off), `console` (spans as
+   * log lines) with MLOPS_TRACING=console, otherwise `off`.
+   */
+  tracing: { exporter: 'off' | 'otlp' | 'console'; otlpEndpoint?: string };
   /** host:port where the worker's Temporal runtime serves Prometheus `/metrics`; undefined: not served. */
   workerMetricsAddress?: string;
   piiKey?: string;
@@ -90,6 +97,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     api: { port: e.MLOPS_API_PORT, host: e.MLOPS_API_HOST, tokensFile: e.MLOPS_TOKENS_FILE },
     tfBackend: e.MLOPS_TF_BACKEND,
     logLevel: e.MLOPS_LOG_LEVEL,
+    tracing: {
+      exporter: tracingExporter(e.MLOPS_TRACING, e.OTEL_EXPORTER_OTLP_ENDPOINT),
+      otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+    },
     workerMetricsAddress: e.MLOPS_WORKER_METRICS_ADDRESS.trim() || undefined,
     piiKey: e.MLOPS_PII_KEY,
     serving: {
@@ -107,4 +118,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         e.MLOPS_SERVING_ID_KEY ?? createHash('sha256').update(`prediction-ids:${e.MINIO_SECRET_KEY}`).digest('hex'),
     },
   };
+}
+
+function tracingExporter(
+  mode: 'auto' | 'off' | 'console' | 'otlp',
+  endpoint?: string,
+): AppConfig['tracing']['exporter'] {
+  if (mode === 'off' || mode === 'console') return mode;
+  if (mode === 'otlp' && !endpoint)
+    throw new Error('Invalid configuration: MLOPS_TRACING=otlp needs OTEL_EXPORTER_OTLP_ENDPOINT');
+  return endpoint ? 'otlp' : 'off';
 }

@@ -1,12 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { createToken } from '../../apps/cli/credentials';
-import { createControlPlane } from '../../apps/control-plane/bootstrap';
 import type { RunDetail } from '../../apps/control-plane/runs/runs.service';
 import type { Role } from '../../workflows/contracts';
+import { startControlPlane } from '../support/control-plane';
 import { ONLINE_SHOPPERS, sharedDataset } from '../support/datasets';
 import { type TestEnvironment, createTestEnvironment } from '../support/environment';
 import { waitFor } from '../support/wait';
@@ -23,19 +21,16 @@ export class BrowserHarness {
   readonly pageErrors: string[] = [];
   private app?: INestApplication;
   private browser?: Browser;
-  private readonly tokens: Record<string, string> = {};
+  private tokens: Record<string, string> = {};
 
   async start(label: string, users: Record<string, Role>): Promise<void> {
     assertWebClientBuilt();
     this.env = await createTestEnvironment(label);
-    const tokensFile = path.join(await mkdtemp(path.join(tmpdir(), 'mlops-tokens-')), 'tokens.json');
-    for (const [subject, role] of Object.entries(users)) {
-      this.tokens[subject] = await createToken(tokensFile, subject, role);
-    }
-    const config = { ...this.env.config, api: { ...this.env.config.api, tokensFile } };
-    this.app = await createControlPlane(config, false);
-    await this.app.listen(0, '127.0.0.1');
-    this.base = await this.app.getUrl();
+    ({
+      app: this.app,
+      tokens: this.tokens,
+      url: this.base,
+    } = await startControlPlane(this.env, users, { listen: true }));
     this.browser = await launchChromium();
     await mkdir(ARTIFACTS, { recursive: true });
   }

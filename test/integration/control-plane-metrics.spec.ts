@@ -1,26 +1,17 @@
 import type { INestApplication } from '@nestjs/common';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import request from 'supertest';
-import { createToken } from '../../apps/cli/credentials';
-import { createControlPlane } from '../../apps/control-plane/bootstrap';
+import { startControlPlane } from '../support/control-plane';
 import { type TestEnvironment, createTestEnvironment } from '../support/environment';
 
 /** `GET /metrics` of the control plane: real app, Temporal and MinIO; a service token scrapes it. */
 describe('control plane metrics', () => {
   let env: TestEnvironment;
   let app: INestApplication;
-  const tokens: Record<string, string> = {};
-  const as = (who: string) => ({ Authorization: `Bearer ${tokens[who]}` });
+  let as: (who: string) => { Authorization: string };
 
   beforeAll(async () => {
     env = await createTestEnvironment('metrics');
-    const tokensFile = path.join(await mkdtemp(path.join(tmpdir(), 'mlops-tokens-')), 'tokens.json');
-    tokens.alice = await createToken(tokensFile, 'alice', 'engineer');
-    tokens.scraper = await createToken(tokensFile, 'scraper', 'service');
-    app = await createControlPlane({ ...env.config, api: { ...env.config.api, tokensFile } }, false);
-    await app.init();
+    ({ app, as } = await startControlPlane(env, { alice: 'engineer', scraper: 'service' }));
   });
   afterAll(async () => {
     await app?.close();

@@ -1,14 +1,10 @@
 import { type INestApplication, RequestMethod, type Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import request from 'supertest';
-import { createToken } from '../../apps/cli/credentials';
 import { ROLES_KEY } from '../../apps/control-plane/auth/auth.guard';
-import { createControlPlane } from '../../apps/control-plane/bootstrap';
 import { ROLES, type Role } from '../../workflows/contracts';
+import { startControlPlane } from '../support/control-plane';
 import { type TestEnvironment, createTestEnvironment } from '../support/environment';
 
 /**
@@ -50,14 +46,13 @@ interface Cell {
 describe('role matrix', () => {
   let env: TestEnvironment;
   let app: INestApplication;
-  const tokens = {} as Record<Role, string>;
+  let tokens = {} as Record<Role, string>;
 
   beforeAll(async () => {
     env = await createTestEnvironment('roles');
-    const tokensFile = path.join(await mkdtemp(path.join(tmpdir(), 'mlops-tokens-')), 'tokens.json');
-    for (const role of ROLES) tokens[role] = await createToken(tokensFile, `matrix-${role}`, role);
-    app = await createControlPlane({ ...env.config, api: { ...env.config.api, tokensFile } }, false);
-    await app.init();
+    const started = await startControlPlane(env, Object.fromEntries(ROLES.map((role) => [`matrix-${role}`, role])));
+    app = started.app;
+    tokens = Object.fromEntries(ROLES.map((role) => [role, started.tokens[`matrix-${role}`]])) as Record<Role, string>;
   });
   afterAll(async () => {
     await app?.close();

@@ -1,12 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import request from 'supertest';
-import { createToken } from '../../apps/cli/credentials';
-import { createControlPlane } from '../../apps/control-plane/bootstrap';
 import type { ScheduleView } from '../../apps/control-plane/schedules/schedules.service';
+import { startControlPlane } from '../support/control-plane';
 import { type TestEnvironment, createTestEnvironment } from '../support/environment';
 import { uploadShoppers } from '../support/pipelines';
 import { waitFor } from '../support/wait';
@@ -26,17 +24,12 @@ describe('schedules API', () => {
   const suffix = randomBytes(3).toString('hex');
   const id = `retrain-${suffix}`;
   const model = `sched-intent-${suffix}`;
-  const tokens: Record<string, string> = {};
-  const as = (who: string) => ({ Authorization: `Bearer ${tokens[who]}` });
+  let as: (who: string) => { Authorization: string };
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
     env = await createTestEnvironment('schedules');
-    const tokensFile = path.join(await mkdtemp(path.join(tmpdir(), 'mlops-tokens-')), 'tokens.json');
-    tokens.alice = await createToken(tokensFile, 'alice', 'engineer');
-    tokens.bob = await createToken(tokensFile, 'bob', 'reviewer');
-    app = await createControlPlane({ ...env.config, api: { ...env.config.api, tokensFile } }, false);
-    await app.init();
+    ({ app, as } = await startControlPlane(env, { alice: 'engineer', bob: 'reviewer' }));
     datasetUri = await uploadShoppers(env);
     spec = (await readFile(path.resolve(__dirname, '../../pipelines/online-shoppers-intent.yaml'), 'utf8'))
       .replace('name: shopper-intent', `name: ${model}`)

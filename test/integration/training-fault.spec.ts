@@ -63,9 +63,18 @@ describe('training survives a killed worker', () => {
       500,
     );
 
-    const resumed = /resuming training from checkpoint[^}]*?epoch: (\d+)/.exec(second.output);
-    expect(resumed).not.toBeNull();
-    const resumedEpoch = Number(resumed?.[1]);
+    // The worker logs JSON lines; the activity's own line carries the run's ids and the epoch it resumed from.
+    const resumed = second.output
+      .split('\n')
+      .filter((l) => l.startsWith('{') && l.endsWith('}')) // the last line may still be being written
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.msg === 'resuming training from checkpoint');
+    expect(resumed).toMatchObject({
+      workflowId: handle.workflowId,
+      activityType: 'trainModel',
+      epoch: expect.any(Number),
+    });
+    const resumedEpoch = Number(resumed?.epoch);
     expect(resumedEpoch).toBeGreaterThanOrEqual(killedAt);
     expect(progress.training?.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(progress.training?.epochs.at(-1)?.resumedFromEpoch).toBe(resumedEpoch);

@@ -1,16 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import request from 'supertest';
-import { createToken } from '../../apps/cli/credentials';
-import { createControlPlane } from '../../apps/control-plane/bootstrap';
 import type { RunEventPayload } from '../../libs/events/run-events';
 import { verifySignature } from '../../libs/events/webhooks';
 import type { PipelineSpec } from '../../libs/spec/pipeline-spec';
 import { progressQuery } from '../../workflows/contracts';
+import { startControlPlane } from '../support/control-plane';
 import { type TestEnvironment, createTestEnvironment } from '../support/environment';
 import { exampleSpec, launch, uploadShoppers } from '../support/pipelines';
 import { waitFor } from '../support/wait';
@@ -74,21 +70,12 @@ describe('webhooks', () => {
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let spec: PipelineSpec;
   let datasetUri: string;
-  const tokens: Record<string, string> = {};
-  const as = (who: string) => ({ Authorization: `Bearer ${tokens[who]}` });
+  let as: (who: string) => { Authorization: string };
   const ids: string[] = [];
 
   beforeAll(async () => {
     env = await createTestEnvironment('webhooks');
-    const tokensFile = path.join(await mkdtemp(path.join(tmpdir(), 'mlops-tokens-')), 'tokens.json');
-    for (const [subject, role] of [
-      ['alice', 'engineer'],
-      ['bob', 'reviewer'],
-    ] as const) {
-      tokens[subject] = await createToken(tokensFile, subject, role);
-    }
-    app = await createControlPlane({ ...env.config, api: { ...env.config.api, tokensFile } }, false);
-    await app.init();
+    ({ app, as } = await startControlPlane(env, { alice: 'engineer', bob: 'reviewer' }));
     receiver = await startReceiver('approval.requested');
     spec = await exampleSpec('online-shoppers-intent.yaml', 'webhook-intent');
     spec.training.epochs = 2;

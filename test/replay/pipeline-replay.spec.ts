@@ -1,8 +1,10 @@
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { Tracing, WORKFLOW_INTERCEPTORS } from '../../libs/observability/tracing';
 
 /**
  * Replays a committed history of a real run (recorded with `temporal workflow show --output json`
@@ -21,6 +23,26 @@ describe('trainingPipelineWorkflow replay', () => {
   it('replays the recorded promoted run deterministically', async () => {
     const history = historyFromJSON(recorded());
     await expect(Worker.runReplayHistory({ workflowsPath }, history, 'recorded-promoted-run')).resolves.toBeUndefined();
+  }, 60_000);
+
+  it('replays it unchanged with the OpenTelemetry interceptors in the bundle (they add no commands)', async () => {
+    const spans = new InMemorySpanExporter();
+    const tracing = Tracing.setup({ exporter: 'off' }, 'replay', undefined, new SimpleSpanProcessor(spans));
+    try {
+      const options = tracing.workerOptions();
+      expect(options.interceptors?.workflowModules).toEqual([WORKFLOW_INTERCEPTORS]);
+      await expect(
+        Worker.runReplayHistory(
+          { workflowsPath, ...options },
+          historyFromJSON(recorded()),
+          'recorded-promoted-run-traced',
+        ),
+      ).resolves.toBeUndefined();
+      // Sinks are not called while replaying: a replay exports no spans.
+      expect(spans.getFinishedSpans()).toEqual([]);
+    } finally {
+      await tracing.shutdown();
+    }
   }, 60_000);
 
   it('detects a history that today’s code could not have produced', async () => {

@@ -1,7 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
+import type { Logger as TemporalLogger } from '@temporalio/common';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import { type AppConfig, loadConfig } from '../../libs/config/config';
+import { Tracing } from '../../libs/observability/tracing';
 import { ModelRegistry } from '../../libs/registry/model-registry';
 import { MinioObjectStore, createMinioClient, ensureBucket } from '../../libs/storage/minio-object-store';
 import { createWorkers } from '../../apps/worker/worker.factory';
@@ -16,22 +18,34 @@ export interface TestEnvironment {
   client: Client;
   registry: ModelRegistry;
   data: MinioObjectStore;
-  /** Runs `fn` while an in-process worker (the production worker factory) serves this file's task queue. */
-  withWorker<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` while an in-process worker (the production worker factory) serves this file's task queue, with
+   * `tracing`'s interceptors when given.
+   */
+  withWorker<T>(fn: () => Promise<T>, tracing?: Tracing): Promise<T>;
   close(): Promise<void>;
 }
 
 let runtimeInstalled = false;
 
-export async function createTestEnvironment(label: string): Promise<TestEnvironment> {
+/**
+ * `temporalLogger` replaces the runtime's logger (default: the SDK's, at WARN); the runtime is per process, so
+ * only the first environment of a test file can choose it.
+ */
+export async function createTestEnvironment(
+  label: string,
+  options: { temporalLogger?: TemporalLogger } = {},
+): Promise<TestEnvironment> {
   if (!process.env.MINIO_ACCESS_KEY) {
     throw new Error(
       'No servers configured: run the tests with `npm test` (it starts Temporal and MinIO), or source .mlops/env',
     );
   }
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: options.temporalLogger ?? new DefaultLogger('WARN') });
     runtimeInstalled = true;
+  } else if (options.temporalLogger) {
+    throw new Error('createTestEnvironment: the Temporal runtime is already installed; pass temporalLogger first');
   }
   const suffix = `${label}-${randomBytes(3).toString('hex')}`;
   const config = loadConfig({
@@ -53,8 +67,8 @@ export async function createTestEnvironment(label: string): Promise<TestEnvironm
     client,
     registry: new ModelRegistry(new MinioObjectStore(minio, config.buckets.registry)),
     data: new MinioObjectStore(minio, config.buckets.data),
-    async withWorker<T>(fn: () => Promise<T>): Promise<T> {
-      const { workers } = await createWorkers(config, native);
+    async withWorker<T>(fn: () => Promise<T>, tracing = Tracing.off): Promise<T> {
+      const { workers } = await createWorkers(config, native, {}, tracing);
       return runAll(workers, fn);
     },
     async close() {

@@ -1,4 +1,4 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject } from '@nestjs/common';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
@@ -6,6 +6,8 @@ import {
 } from '@temporalio/client';
 import type { Response } from 'express';
 import { type ErrorCode, MlopsError } from '../../../libs/common/errors';
+import { type Logger, currentRequestId } from '../../../libs/observability/logger';
+import { APP_LOGGER } from '../observability/observability.tokens';
 
 const STATUS: Record<ErrorCode, number> = {
   INVALID_ARGUMENT: 400,
@@ -21,16 +23,21 @@ const STATUS: Record<ErrorCode, number> = {
   UNAVAILABLE: 503,
 };
 
-/** The one place where domain and Temporal errors become HTTP responses: `{ statusCode, code, message, details? }`. */
+/**
+ * The one place where domain and Temporal errors become HTTP responses: `{ statusCode, code, message, details?,
+ * requestId }`; the request id is the one in the response's `X-Request-Id` and on the request's log lines.
+ */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
-  private readonly logger = new Logger(ErrorFilter.name);
+  constructor(@Inject(APP_LOGGER) private readonly logger: Logger) {}
 
   catch(err: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const { status, body } = this.toResponse(err);
-    if (status >= 500) this.logger.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    res.status(status).json({ statusCode: status, ...body });
+    if (status >= 500) this.logger.error({ err, status }, 'request failed');
+    const header = res.getHeader('x-request-id');
+    const requestId = currentRequestId() ?? (typeof header === 'string' ? header : undefined);
+    res.status(status).json({ statusCode: status, ...body, requestId });
   }
 
   private toResponse(err: unknown): { status: number; body: Record<string, unknown> } {

@@ -2,6 +2,7 @@ import { type FactoryProvider, type InjectionToken, Logger } from '@nestjs/commo
 import { Client, Connection } from '@temporalio/client';
 import { readFile } from 'node:fs/promises';
 import { type AppConfig, loadConfig } from '../../../libs/config/config';
+import { Tracing } from '../../../libs/observability/tracing';
 import { ModelRegistry } from '../../../libs/registry/model-registry';
 import { MinioObjectStore, createMinioClient, ensureBucket } from '../../../libs/storage/minio-object-store';
 import type { ObjectStore } from '../../../libs/storage/object-store';
@@ -11,8 +12,11 @@ export const APP_CONFIG: InjectionToken<AppConfig> = Symbol('AppConfig');
 export const DATA_STORE: InjectionToken<ObjectStore> = Symbol('DataStore');
 export const REGISTRY_STORE: InjectionToken<ObjectStore> = Symbol('RegistryStore');
 
-/** Providers for everything outside the process, built once from the typed configuration. */
-export function infrastructureProviders(config: AppConfig = loadConfig()): FactoryProvider[] {
+/**
+ * Providers for everything outside the process, built once from the typed configuration. With tracing on, the
+ * Temporal client carries the OpenTelemetry interceptor: starts, updates and signals join the request's trace.
+ */
+export function infrastructureProviders(config: AppConfig = loadConfig(), tracing = Tracing.off): FactoryProvider[] {
   const minio = createMinioClient(config.minio);
   return [
     { provide: APP_CONFIG, useFactory: () => config },
@@ -20,7 +24,11 @@ export function infrastructureProviders(config: AppConfig = loadConfig()): Facto
       provide: Client,
       useFactory: async () => {
         const connection = await Connection.connect({ address: config.temporal.address, tls: config.temporal.tls });
-        return new Client({ connection, namespace: config.temporal.namespace });
+        return new Client({
+          connection,
+          namespace: config.temporal.namespace,
+          interceptors: tracing.clientInterceptors(),
+        });
       },
     },
     {

@@ -15,6 +15,8 @@ import {
   rolloutWorkflowId,
 } from '../../../workflows/contracts';
 import { APP_CONFIG } from '../common/providers';
+import type { Logger } from '../../../libs/observability/logger';
+import { APP_LOGGER } from '../observability/observability.tokens';
 import { type AuthenticatedRequest, Roles } from '../auth/auth.guard';
 import { ZodPipe } from '../common/zod.pipe';
 
@@ -37,6 +39,7 @@ export class DeploymentsController {
     private readonly registry: ModelRegistry,
     private readonly temporal: Client,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_LOGGER) private readonly logger: Logger,
   ) {}
 
   @Get()
@@ -94,6 +97,7 @@ export class DeploymentsController {
       taskQueue: this.config.taskQueues.cpu,
       args: [{ model: name, version: body.version, rollout: body.rollout, requestedBy: req.identity }],
     });
+    this.logger.info({ workflowId, model: name, version: body.version }, 'canary rollout started');
     return { workflowId, workflowType: ROLLOUT_WORKFLOW_TYPE };
   }
 
@@ -116,6 +120,7 @@ export class DeploymentsController {
     if (!rollout || rollout.state === 'promoted' || rollout.state === 'rolled-back') {
       throw new InvalidArgumentError(`${name} has no rollout in progress`);
     }
+    this.logger.info({ workflowId: rollout.workflowId, model: name, action }, 'rollout control update sent');
     return this.temporal.workflow
       .getHandle(rollout.workflowId)
       .executeUpdate(rolloutControlUpdate, { args: [{ action, actor: req.identity, reason: body.reason }] });

@@ -17,6 +17,8 @@ import {
   progressQuery,
 } from '../../../workflows/contracts';
 import { APP_CONFIG } from '../common/providers';
+import type { Logger } from '../../../libs/observability/logger';
+import { APP_LOGGER } from '../observability/observability.tokens';
 import { codeVersion } from '../../../libs/common/version';
 
 export interface RunSummary {
@@ -50,6 +52,7 @@ export class RunsService {
   constructor(
     private readonly temporal: Client,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_LOGGER) private readonly logger: Logger,
   ) {}
 
   async launch(submitter: Identity, body: { spec: string | object; datasetUri?: string; rerun?: boolean }) {
@@ -70,6 +73,10 @@ export class RunsService {
       rerun: body.rerun ? Date.now().toString(36) : undefined,
     });
     const description = await handle.describe();
+    this.logger.info(
+      { workflowId, runId: description.runId, model: spec.model.name, status: description.status.name },
+      'run started (or attached to)',
+    );
     return { workflowId, runId: description.runId, status: description.status.name, model: spec.model.name };
   }
 
@@ -124,16 +131,19 @@ export class RunsService {
     body: { decision: 'approve' | 'reject'; comment: string },
   ): Promise<ApprovalDecision> {
     const handle = this.temporal.workflow.getHandle(workflowId);
+    this.logger.info({ workflowId, decision: body.decision }, 'approval update sent');
     return handle.executeUpdate(approvalUpdate, { args: [{ reviewer, ...body }] });
   }
 
   async overrideGates(admin: Identity, workflowId: string, body: { reason: string }): Promise<GateOverride> {
+    this.logger.info({ workflowId }, 'gate override update sent');
     return this.temporal.workflow
       .getHandle(workflowId)
       .executeUpdate(gateOverrideUpdate, { args: [{ admin, reason: body.reason }] });
   }
 
   async cancel(workflowId: string): Promise<void> {
+    this.logger.info({ workflowId }, 'cancellation requested');
     await this.temporal.workflow.getHandle(workflowId).cancel();
   }
 }
@@ -148,11 +158,22 @@ function summary(d: Omit<WorkflowExecutionInfo, 'raw'>): RunSummary {
     runId: d.runId,
     model: attr('MlopsModel'),
     stage: attr('MlopsStage'),
-    status: attr('MlopsStatus') ?? d.status.name.toLowerCase(),
+    status: closedStatus(d.status.name, attr('MlopsStatus')),
     submitter: attr('MlopsSubmitter'),
     startTime: d.startTime.toISOString(),
     closeTime: d.closeTime?.toISOString(),
   };
+}
+
+/**
+ * The run's status: the workflow's own (search attribute `MlopsStatus`) while it can still set it. A run
+ * cancelled or terminated from outside never gets to, so once Temporal says it is closed that way, Temporal's
+ * status wins over a stale `running` / `awaiting-*`.
+ */
+function closedStatus(execution: string, attribute?: string): string {
+  if (attribute === undefined) return execution.toLowerCase();
+  const stale = attribute === 'running' || attribute.startsWith('awaiting-') || attribute === 'canary';
+  return stale && execution !== 'RUNNING' && execution !== 'COMPLETED' ? execution.toLowerCase() : attribute;
 }
 
 function liveTraining(d: WorkflowExecutionDescription): RunDetail['liveTraining'] {

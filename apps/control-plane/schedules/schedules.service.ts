@@ -17,6 +17,8 @@ import { type PipelineSpec, parseSpec, validateSpec } from '../../../libs/spec/p
 import { pipelineStartOptions } from '../../../libs/temporal/pipeline-launcher';
 import { type Identity, PIPELINE_WORKFLOW_TYPE } from '../../../workflows/contracts';
 import { APP_CONFIG } from '../common/providers';
+import type { Logger } from '../../../libs/observability/logger';
+import { APP_LOGGER } from '../observability/observability.tokens';
 
 export interface CreateSchedule {
   id: string;
@@ -56,6 +58,7 @@ export class SchedulesService {
   constructor(
     private readonly temporal: Client,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_LOGGER) private readonly logger: Logger,
   ) {}
 
   /** @throws ALREADY_EXISTS when a schedule has this id; INVALID_ARGUMENT for a cron or timezone Temporal refuses. */
@@ -95,6 +98,15 @@ export class SchedulesService {
     } catch (err) {
       throw translate(err, body.id);
     }
+    this.logger.info(
+      {
+        scheduleId: body.id,
+        model: spec.model.name,
+        cron: body.cron,
+        workflowIdPrefix: scheduleWorkflowIdPrefix(body.id),
+      },
+      'schedule created',
+    );
     return { id: body.id, model: spec.model.name };
   }
 
@@ -127,12 +139,17 @@ export class SchedulesService {
   /** Starts a run now, even if a scheduled one is still running. */
   async trigger(id: string): Promise<void> {
     await this.call(id, (h) => h.trigger(ScheduleOverlapPolicy.ALLOW_ALL));
+    this.logger.info({ scheduleId: id, workflowIdPrefix: scheduleWorkflowIdPrefix(id) }, 'schedule triggered');
   }
 
   /** Takes, now, every action the cron would have taken in `[from, to)`; the runs may overlap. */
   async backfill(id: string, range: { from: Date; to: Date }): Promise<void> {
     await this.call(id, (h) =>
       h.backfill([{ start: range.from, end: range.to, overlap: ScheduleOverlapPolicy.ALLOW_ALL }]),
+    );
+    this.logger.info(
+      { scheduleId: id, from: range.from.toISOString(), to: range.to.toISOString() },
+      'schedule backfill requested',
     );
   }
 
