@@ -44,7 +44,8 @@ export function fitTransform(
   trainRows: readonly number[],
 ): FittedTransform {
   const features = spec.features.map((f): FittedFeature => {
-    const column = spec.data.columns.find((c) => c.name === f.column) as ColumnSpec;
+    // Undefined for the columns an `aggregate` derives (numbers, not in data.columns).
+    const column = spec.data.columns.find((c) => c.name === f.column);
     const values = trainRows.map((r) => columns[f.column][r]);
     return fitFeature(f, column, values);
   });
@@ -55,7 +56,7 @@ export function fitTransform(
   return { formatVersion: 1, task: spec.model.task, features, outputNames, target: { ...spec.data.target, ...log1p } };
 }
 
-function fitFeature(f: FeatureSpec, column: ColumnSpec, values: RawValue[]): FittedFeature {
+function fitFeature(f: FeatureSpec, column: ColumnSpec | undefined, values: RawValue[]): FittedFeature {
   if (f.transform === 'one-hot') {
     const counts = new Map<string, number>();
     for (const v of values)
@@ -70,7 +71,7 @@ function fitFeature(f: FeatureSpec, column: ColumnSpec, values: RawValue[]): Fit
   const log1p = f.transform === 'log1p-standardize';
   const numbers = values.map((v) => toNumber(v, column)).filter((v): v is number => v !== null);
   const fill = median(numbers);
-  const booleans = column.type === 'boolean' ? { trueValues: [...column.trueValues] } : {};
+  const booleans = column?.type === 'boolean' ? { trueValues: [...column.trueValues] } : {};
   if (f.transform === 'passthrough') return { column: f.column, kind: 'passthrough', fill, ...booleans };
   const xs = numbers.map((v) => (log1p ? Math.log1p(Math.max(v, 0)) : v));
   const mean = xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
