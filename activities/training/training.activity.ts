@@ -65,8 +65,8 @@ export function createTrainingActivities(deps: ActivityDeps) {
      * comparable. With `training.model` lstm / gru / transformer the candidate is a sequence model reading the
      * split's sequence tensor and the feature vector (`buildSequenceModel`), trained by the same loop.
      *
-     * @throws DataValidationError (non-retryable) for a Poisson loss on negative targets, or balanced class
-     *   weights on training labels of one class.
+     * @throws DataValidationError (non-retryable) for a Poisson loss on negative targets, balanced class
+     *   weights on training labels of one class, a log1p target below 0, or a sequence model without a sequence.
      */
     async trainModel({ run, spec, features, role, trial }: TrainInput): Promise<TrainedModel> {
       const ctx = Context.current();
@@ -82,6 +82,9 @@ export function createTrainingActivities(deps: ActivityDeps) {
       ]);
       const baseRate = role === 'baseline' ? Math.max(t.learningRate, 0.01) : t.learningRate;
       const sequence = features.sequence;
+      if (architecture !== 'mlp' && !(sequence && t.sequence)) {
+        throw new DataValidationError(`training.model ${architecture}: the features have no sequence tensor`);
+      }
       const model =
         architecture === 'mlp' || !sequence || !t.sequence
           ? buildDenseModel({
@@ -108,9 +111,8 @@ export function createTrainingActivities(deps: ActivityDeps) {
               clipNorm: t.clipNorm,
               ...lossOptions(spec, train.y),
             });
-      if (architecture !== 'mlp' && !sequence) throw new Error(`${architecture} needs features with a sequence`);
       const optimizer = model.optimizer;
-      if (!(optimizer instanceof ScheduledAdam)) throw new Error('buildDenseModel compiles with a ScheduledAdam');
+      if (!(optimizer instanceof ScheduledAdam)) throw new Error('the model builders compile with a ScheduledAdam');
       let state: CheckpointState = { epoch: 0, bestEpoch: 0, bestValLoss: Infinity, history: [] };
       let lastBeat = ctx.info.heartbeatDetails as TrainingHeartbeat | undefined;
       const resumed = await resume(deps, model, lastBeat);
