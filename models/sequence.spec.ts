@@ -3,7 +3,7 @@ import { modelFromFiles, modelToFiles } from './model-io';
 import { type SequenceModelOptions, buildSequenceModel } from './sequence';
 
 /**
- * Left-padded histories of 1–6 steps, 2 features per step (`[amount, 1 = present]`); the label is 1 when the
+ * Left-padded histories (the last channel is the mask) of 1–6 steps, 2 features per step (`[amount, 1 = present]`); the label is 1 when the
  * latest amount exceeds the first one (a rising trend). Shapes: x [n, 6, 2], y [n, 1].
  */
 function trendData(n: number): { x: tf.Tensor3D; y: tf.Tensor2D } {
@@ -90,7 +90,7 @@ describe(buildSequenceModel.name, () => {
     const model = buildSequenceModel({ ...options, loss: 'focal', classWeight: { negative: 1, positive: 2 } });
     await model.fit(x, y, { epochs: 1, verbose: 0 });
     const loaded = await modelFromFiles(await modelToFiles(model));
-    expect(loaded.layers.map((l) => l.getClassName())).toEqual(['Masking', 'LSTM', 'Dense']);
+    expect(loaded.layers.map((l) => l.getClassName())).toEqual(['InputLayer', 'Masking', 'LSTM', 'Dense']);
     predictions(loaded, x).forEach((v, i) => expect(v).toBeCloseTo(predictions(model, x)[i], 6));
     tf.dispose([x, y]);
   });

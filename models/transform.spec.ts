@@ -150,3 +150,41 @@ describe(encodeTarget.name, () => {
     expect(['stay', 'true', null].map((v) => encodeTarget(churn, v))).toEqual([0, 0, 0]);
   });
 });
+
+describe('fitTransform on an aggregate table, with a log1p target', () => {
+  const aggregate = validateSpec({
+    apiVersion: 'mlops.dev/v1',
+    kind: 'TrainingPipeline',
+    model: { name: 'cdnow', task: 'regression' },
+    data: {
+      target: { column: 'target' },
+      columns: [
+        { name: 'id', type: 'string' },
+        { name: 'day', type: 'datetime' },
+      ],
+    },
+    aggregate: {
+      entity: 'id',
+      time: 'day',
+      cutoff: '1997-09-30',
+      holdoutEnd: '1998-06-30',
+      target: 'holdout-transactions',
+    },
+    features: [{ column: 'frequency', transform: 'log1p-standardize' }],
+    training: { targetTransform: 'log1p' },
+  });
+
+  it('fits the derived columns (not declared in data.columns) and records the log1p target', () => {
+    const fitted = fitTransform(aggregate, { frequency: [0, 1, 3], target: [0, 2, 5] }, [0, 1, 2]);
+    expect(fitted.features[0]).toMatchObject({ column: 'frequency', kind: 'standardize', log1p: true });
+    expect(fitted.features[0]).not.toHaveProperty('trueValues');
+    expect(fitted.target).toEqual({ column: 'target', transform: 'log1p' });
+    expect(
+      fitTransform(
+        { ...aggregate, training: { ...aggregate.training, targetTransform: undefined } },
+        { frequency: [1] },
+        [0],
+      ).target,
+    ).toEqual({ column: 'target' });
+  });
+});

@@ -1,4 +1,5 @@
 import type { ColumnSpec, FeatureSpec, PipelineSpec } from '../libs/spec/pipeline-spec';
+import type { FittedSequence } from './sequence-features';
 
 /**
  * The preprocessing transform saved with every model version (`transform.json`): fitted on the
@@ -24,7 +25,10 @@ export interface FittedTransform {
   features: FittedFeature[];
   /** Names of the output vector's entries, in order (`column` or `column=value`). */
   outputNames: string[];
-  target: { column: string; positiveValue?: string };
+  /** `transform: log1p`: the model was trained on log1p(target); its raw outputs go through expm1 ({@link inverseTarget}). */
+  target: { column: string; positiveValue?: string; transform?: 'log1p' };
+  /** Sequence models: the stored sequence the model reads and its per-channel normalisation (fitted on train). */
+  sequence?: FittedSequence;
 }
 
 export type RawValue = string | number | boolean | null | undefined;
@@ -40,17 +44,19 @@ export function fitTransform(
   trainRows: readonly number[],
 ): FittedTransform {
   const features = spec.features.map((f): FittedFeature => {
-    const column = spec.data.columns.find((c) => c.name === f.column) as ColumnSpec;
+    // Undefined for the columns an `aggregate` derives (numbers, not in data.columns).
+    const column = spec.data.columns.find((c) => c.name === f.column);
     const values = trainRows.map((r) => columns[f.column][r]);
     return fitFeature(f, column, values);
   });
   const outputNames = features.flatMap((f) =>
     f.kind === 'one-hot' ? f.vocabulary.map((v) => `${f.column}=${v}`) : [f.column],
   );
-  return { formatVersion: 1, task: spec.model.task, features, outputNames, target: { ...spec.data.target } };
+  const log1p = spec.training.targetTransform === 'log1p' ? { transform: 'log1p' as const } : {};
+  return { formatVersion: 1, task: spec.model.task, features, outputNames, target: { ...spec.data.target, ...log1p } };
 }
 
-function fitFeature(f: FeatureSpec, column: ColumnSpec, values: RawValue[]): FittedFeature {
+function fitFeature(f: FeatureSpec, column: ColumnSpec | undefined, values: RawValue[]): FittedFeature {
   if (f.transform === 'one-hot') {
     const counts = new Map<string, number>();
     for (const v of values)
@@ -65,7 +71,7 @@ function fitFeature(f: FeatureSpec, column: ColumnSpec, values: RawValue[]): Fit
   const log1p = f.transform === 'log1p-standardize';
   const numbers = values.map((v) => toNumber(v, column)).filter((v): v is number => v !== null);
   const fill = median(numbers);
-  const booleans = column.type === 'boolean' ? { trueValues: [...column.trueValues] } : {};
+  const booleans = column?.type === 'boolean' ? { trueValues: [...column.trueValues] } : {};
   if (f.transform === 'passthrough') return { column: f.column, kind: 'passthrough', fill, ...booleans };
   const xs = numbers.map((v) => (log1p ? Math.log1p(Math.max(v, 0)) : v));
   const mean = xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
@@ -102,6 +108,29 @@ export function transformRows(t: FittedTransform, rows: readonly RawRow[]): Floa
   const out = new Float32Array(rows.length * width);
   rows.forEach((row, i) => transformRow(t, row, out, i * width));
   return out;
+}
+
+/**
+ * Model outputs → predictions on the target's scale, in place: expm1 for a log1p target
+ * (`transform.target.transform` or `training.targetTransform`), else unchanged.
+ */
+export function inverseTarget<T extends Float32Array | number[]>(targetTransform: string | undefined, outputs: T): T {
+  if (targetTransform === 'log1p') for (let i = 0; i < outputs.length; i++) outputs[i] = Math.expm1(outputs[i]);
+  return outputs;
+}
+
+/**
+ * Serving scores one row of business fields per prediction, without the entity's stored history: it refuses a
+ * sequence model at load time instead of answering with made-up input.
+ * @throws Error naming the model and the sequence.
+ */
+export function assertTabularTransform(t: FittedTransform, model: string): void {
+  if (t.sequence) {
+    throw new Error(
+      `${model}: a sequence model (it reads the per-entity sequence "${t.sequence.name}", ${t.sequence.steps} steps) ` +
+        'cannot be served from single rows; the gateway serves dense (mlp) models only',
+    );
+  }
 }
 
 /** Label encoding: 1/0 for classification (true, the positive category, or 1), the number for regression. */

@@ -8,13 +8,14 @@ import { bootstrap } from '../../libs/metrics/bootstrap';
 import { bestCostThreshold, bestF1Threshold } from '../../libs/metrics/classification';
 import { RegistryClient, RegistrySource } from '../../libs/registry/registry-client';
 import type { PipelineSpec } from '../../libs/spec/pipeline-spec';
-import type { FittedTransform, RawRow } from '../../models/transform';
+import { type FittedTransform, type RawRow, inverseTarget } from '../../models/transform';
+import { DataValidationError } from '../../libs/common/errors';
 import { type Curves, classificationCurves, residualCurve } from '../../libs/metrics/curves';
 import { permutationImportance } from './importance';
 import type { ChampionComparison, MetricEstimate, MetricSet, SliceMetrics } from '../../workflows/contracts';
 import { type ActivityDeps, getJson } from '../common';
-import { type FeatureSet, loadSplit } from '../features/features.activity';
-import { type TrainedModel, loadModel } from '../training/training.activity';
+import type { FeatureSet } from '../features/features.activity';
+import { type TrainedModel, inputTensors, loadInputs, loadModel } from '../training/training.activity';
 import { measure, metricSet } from './metric-sets';
 
 export interface EvaluateInput {
@@ -36,7 +37,7 @@ export interface Evaluation {
   curves: Curves;
   /** Distribution of the test scores (deciles), saved in the manifest: the serving gateway's drift reference. */
   reference?: PredictionReference;
-  /** Candidate only: permutation importance of each input column on the test rows. */
+  /** Candidate mlp only: permutation importance of each input column on the test rows. */
   importance?: { column: string; importance: number }[];
 }
 
@@ -61,12 +62,24 @@ export function createEvaluationActivities(deps: ActivityDeps) {
     }
   }
 
-  /** Scores of a run's model on a split, in row order. */
-  async function scoreSplit(features: FeatureSet, model: TrainedModel, split: 'validation' | 'test') {
+  /**
+   * Labels and scores of a run's model on a split, in row order, on the target's own scale (a log1p-trained
+   * model's outputs are expm1'd). A sequence model reads the split's sequence tensor as well.
+   */
+  async function scoreSplit(
+    spec: PipelineSpec,
+    features: FeatureSet,
+    model: TrainedModel,
+    split: 'validation' | 'test',
+  ) {
     const net = await loadModel(deps, model.prefix);
     try {
-      const data = await loadSplit(deps, features, split);
-      return { labels: data.y, scores: await predict(net, data.x, data.rows, features.width) };
+      const data = await loadInputs(deps, features, model.architecture ?? 'mlp', split);
+      const inputs = inputTensors(features, data);
+      const output = net.predict(inputs, { batchSize: 1024 }) as tf.Tensor;
+      const scores = (await output.data()) as Float32Array;
+      tf.dispose([...inputs, output]);
+      return { labels: data.y, scores: inverseTarget(spec.training.targetTransform, scores) };
     } finally {
       net.dispose();
     }
@@ -79,10 +92,10 @@ export function createEvaluationActivities(deps: ActivityDeps) {
      */
     async evaluateModel({ spec, features, model }: EvaluateInput): Promise<Evaluation> {
       await deps.tf();
-      const { labels, scores } = await scoreSplit(features, model, 'test');
+      const { labels, scores } = await scoreSplit(spec, features, model, 'test');
       let threshold: number | undefined;
       if (spec.model.task === 'binary-classification') {
-        const validation = await scoreSplit(features, model, 'validation');
+        const validation = await scoreSplit(spec, features, model, 'validation');
         const objective = spec.training.threshold;
         threshold =
           objective?.objective === 'cost'
@@ -104,7 +117,9 @@ export function createEvaluationActivities(deps: ActivityDeps) {
       const curves =
         spec.model.task === 'regression' ? residualCurve(labels, scores) : classificationCurves(labels, scores);
       const importance =
-        model.role === 'candidate' ? await importanceOf(spec, features, model, rows, labels) : undefined;
+        model.role === 'candidate' && (model.architecture ?? 'mlp') === 'mlp'
+          ? await importanceOf(spec, features, model, rows, labels)
+          : undefined;
       return {
         role: model.role,
         threshold,
@@ -132,13 +147,17 @@ export function createEvaluationActivities(deps: ActivityDeps) {
       if (!champion?.version) return { version: null };
       const cache = await mkdtemp(path.join(tmpdir(), 'mlops-champion-'));
       try {
-        const loaded = await new RegistryClient(new RegistrySource(deps.registry), cache).load(spec.model.name, {
-          version: champion.version,
-        });
+        const loaded = await new RegistryClient(new RegistrySource(deps.registry), cache)
+          .load(spec.model.name, { version: champion.version })
+          .catch((err: Error) => {
+            // A sequence-model champion cannot score raw rows: retrying would not change that.
+            if (/sequence model/.test(err.message)) throw new DataValidationError(`champion ${err.message}`);
+            throw err;
+          });
         const rows = await getJson<RawRow[]>(deps.data, `${features.prefix}/test.rows.json`);
         const championScores = Float32Array.from(await loaded.predict(rows));
         loaded.dispose();
-        const { labels, scores } = await scoreSplit(features, model, 'test');
+        const { labels, scores } = await scoreSplit(spec, features, model, 'test');
         const set = metricSet(spec.model.task, loaded.manifest.threshold);
         const e = spec.evaluation;
         const delta = bootstrap(labels, scores, set, {
@@ -184,12 +203,4 @@ function sliceMetrics(
         Float32Array.from(idx, (i) => scores[i]),
       ),
     }));
-}
-
-async function predict(net: tf.LayersModel, x: Float32Array, rows: number, width: number): Promise<Float32Array> {
-  const input = tf.tensor2d(x, [rows, width]);
-  const output = net.predict(input, { batchSize: 1024 }) as tf.Tensor;
-  const scores = (await output.data()) as Float32Array;
-  tf.dispose([input, output]);
-  return scores;
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { seededRandom, shuffled } from '../../libs/common/random';
 import type { MetricFn } from '../../libs/metrics/bootstrap';
-import { type FittedTransform, type RawRow, outputWidth, transformRows } from '../../models/transform';
+import { type FittedTransform, type RawRow, inverseTarget, outputWidth, transformRows } from '../../models/transform';
 
 /**
  * Permutation feature importance on the test rows: for each input column, the metric's loss when
@@ -19,7 +19,7 @@ export function permutationImportance(
   const score = (data: RawRow[]) =>
     tf.tidy(() => {
       const x = tf.tensor2d(transformRows(transform, data), [data.length, outputWidth(transform)]);
-      return Float32Array.from((net.predict(x) as tf.Tensor).dataSync());
+      return inverseTarget(transform.target.transform, Float32Array.from((net.predict(x) as tf.Tensor).dataSync()));
     });
   const reference = metric.fn(labels, score(rows));
   return transform.features

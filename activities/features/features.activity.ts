@@ -1,5 +1,7 @@
 import { log } from '@temporalio/activity';
+import { DataValidationError } from '../../libs/common/errors';
 import type { PipelineSpec } from '../../libs/spec/pipeline-spec';
+import type { StoredTable } from '../../libs/tabular/sequence-table';
 import { splitIndexes } from '../../libs/tabular/split';
 import {
   type FittedTransform,
@@ -10,8 +12,8 @@ import {
   transformRows,
 } from '../../models/transform';
 import type { DatasetSnapshot } from '../../workflows/contracts';
+import { fitSequence, sequenceInput } from '../../models/sequence-features';
 import { type ActivityDeps, getJson, putJson, runPrefix } from '../common';
-import type { StoredTable } from '../ingest/ingest.activity';
 
 export const SPLITS = ['train', 'validation', 'test'] as const;
 export type SplitName = (typeof SPLITS)[number];
@@ -24,6 +26,8 @@ export interface FeatureSet {
   rows: Record<SplitName, number>;
   /** Share of positive labels per split (classification) or mean target (regression). */
   targetMean: Record<SplitName, number>;
+  /** Sequence models: `<split>.seq.bin` holds float32 `[rows, steps, channels]` (the last channel is the mask). */
+  sequence?: { name: string; steps: number; channels: number };
 }
 
 export interface FeaturesInput {
@@ -37,6 +41,11 @@ export function createFeatureActivities(deps: ActivityDeps) {
     /**
      * Splits the snapshot (seeded; stratified on the label when asked), fits the transform on the
      * training rows only, and writes float32 feature matrices for each split plus `transform.json`.
+     * For a sequence model, also the normalised sequence tensor of each split (normalisation fitted on train,
+     * saved in the transform).
+     *
+     * @throws DataValidationError (non-retryable) when the spec's sequence is not stored with the table or
+     *   does not match its shape.
      */
     async prepareFeatures({ run, spec, snapshot }: FeaturesInput): Promise<FeatureSet> {
       const table = await getJson<StoredTable>(deps.data, snapshot.tableKey);
@@ -48,6 +57,27 @@ export function createFeatureActivities(deps: ActivityDeps) {
       const keys = spec.split.column ? table.columns[spec.split.column] : undefined;
       const split = splitIndexes(labels, { ...spec.split, strategy }, keys);
       const transform = fitTransform(spec, table.columns, split.train);
+      const sequenceSpec = spec.training.model !== 'mlp' ? spec.training.sequence : undefined;
+      const stored = sequenceSpec ? table.sequences?.[sequenceSpec.name] : undefined;
+      if (sequenceSpec) {
+        if (!stored) {
+          const found = Object.keys(table.sequences ?? {}).join(', ') || 'none';
+          throw new DataValidationError(
+            `${snapshot.tableKey}: training.sequence "${sequenceSpec.name}" is not stored with the table (found: ${found})`,
+          );
+        }
+        try {
+          transform.sequence = fitSequence(
+            sequenceSpec.name,
+            stored,
+            table.rowCount,
+            split.train,
+            sequenceSpec.channelTransform,
+          );
+        } catch (err) {
+          throw new DataValidationError(`${snapshot.tableKey}: ${(err as Error).message}`);
+        }
+      }
       const prefix = `${runPrefix(run)}/features`;
       const featureColumns = spec.features.map((f) => f.column);
       // Raw test rows (features + slice columns): champions are scored with their own saved transform, slices by value.
@@ -63,12 +93,28 @@ export function createFeatureActivities(deps: ActivityDeps) {
         const y = Float32Array.from(idx, (i) => labels[i]);
         await deps.data.put(`${prefix}/${name}.x.bin`, Buffer.from(x.buffer, x.byteOffset, x.byteLength));
         await deps.data.put(`${prefix}/${name}.y.bin`, Buffer.from(y.buffer, y.byteOffset, y.byteLength));
+        if (transform.sequence && stored) {
+          const seq = sequenceInput(transform.sequence, stored, idx);
+          await deps.data.put(`${prefix}/${name}.seq.bin`, Buffer.from(seq.buffer, seq.byteOffset, seq.byteLength));
+        }
         rows[name] = idx.length;
         targetMean[name] = y.reduce((a, b) => a + b, 0) / Math.max(y.length, 1);
       }
       await putJson(deps.data, `${prefix}/transform.json`, transform);
       log.info('features prepared', { width: outputWidth(transform), ...rows });
-      return { prefix, width: outputWidth(transform), featureNames: transform.outputNames, rows, targetMean };
+      const sequence = transform.sequence && {
+        name: transform.sequence.name,
+        steps: transform.sequence.steps,
+        channels: transform.sequence.channels.length + 1,
+      };
+      return {
+        prefix,
+        width: outputWidth(transform),
+        featureNames: transform.outputNames,
+        rows,
+        targetMean,
+        ...(sequence ? { sequence } : {}),
+      };
     },
   };
 }
@@ -85,4 +131,14 @@ export async function loadSplit(
   ]);
   const toF32 = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
   return { x: toF32(xb), y: toF32(yb), rows: features.rows[name] };
+}
+
+/** One split's sequence tensor data (`[rows, steps, channels]`, float32), for sequence models. */
+export async function loadSequenceSplit(
+  deps: ActivityDeps,
+  features: FeatureSet,
+  name: SplitName,
+): Promise<Float32Array> {
+  const b = await deps.data.get(`${features.prefix}/${name}.seq.bin`);
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }

@@ -53,6 +53,7 @@ export function createRegistryActivities(deps: ActivityDeps) {
         model: spec.model.name,
         version: input.version,
         task: spec.model.task,
+        architecture: candidate.architecture,
         createdAt: input.createdAt,
         createdBy: input.submitter,
         run: input.run,
@@ -73,7 +74,10 @@ export function createRegistryActivities(deps: ActivityDeps) {
         modelCard: {
           description: spec.model.description,
           intendedUse: spec.model.intendedUse,
-          features: spec.features.map((f) => `${f.column} (${f.transform})`),
+          features: [
+            ...spec.features.map((f) => `${f.column} (${f.transform})`),
+            ...(features.sequence ? [`sequence ${features.sequence.name} (${features.sequence.steps} steps)`] : []),
+          ],
           trainingRows: features.rows.train,
           testRows: features.rows.test,
           metrics: input.evaluation.metrics,

@@ -7,11 +7,13 @@ import type { PipelineSpec } from '../../libs/spec/pipeline-spec';
 import { type LossOptions, balancedClassWeights } from '../../models/losses';
 import { ScheduledAdam, buildDenseModel, learningRateAt } from '../../models/mlp';
 import { modelFromFiles, modelToFiles } from '../../models/model-io';
+import { buildSequenceModel } from '../../models/sequence';
 import type { TrainingProgress } from '../../workflows/contracts';
 import { type ActivityDeps, getJson, putJson, runPrefix } from '../common';
-import { type FeatureSet, loadSplit } from '../features/features.activity';
+import { type FeatureSet, type SplitName, loadSequenceSplit, loadSplit } from '../features/features.activity';
 
 export type ModelRole = 'candidate' | 'baseline';
+export type Architecture = PipelineSpec['training']['model'];
 
 export interface TrainInput {
   run: { workflowId: string; runId: string };
@@ -24,6 +26,8 @@ export interface TrainInput {
 
 export interface TrainedModel {
   role: ModelRole;
+  /** The candidate's `training.model`; the baseline is always a linear/logistic `mlp` without hidden layers. */
+  architecture: Architecture;
   /** Data-bucket prefix holding the best epoch's `model.json` and `weights.bin`. */
   prefix: string;
   backend: string;
@@ -57,10 +61,12 @@ export function createTrainingActivities(deps: ActivityDeps) {
      * a checkpoint per epoch in MinIO and a heartbeat carrying it, so a retried attempt on any
      * worker resumes from the last saved epoch instead of epoch 0. Cancellation stops it between epochs.
      * The spec's loss, class weights, learning-rate schedule (set per epoch, from the epoch number, so a resumed
-     * run follows the same rates) and gradient clipping apply to the baseline too, so the two stay comparable.
+     * run follows the same rates), gradient clipping and log1p target apply to the baseline too, so the two stay
+     * comparable. With `training.model` lstm / gru / transformer the candidate is a sequence model reading the
+     * split's sequence tensor and the feature vector (`buildSequenceModel`), trained by the same loop.
      *
-     * @throws DataValidationError (non-retryable) for a Poisson loss on negative targets, or balanced class
-     *   weights on training labels of one class.
+     * @throws DataValidationError (non-retryable) for a Poisson loss on negative targets, balanced class
+     *   weights on training labels of one class, a log1p target below 0, or a sequence model without a sequence.
      */
     async trainModel({ run, spec, features, role, trial }: TrainInput): Promise<TrainedModel> {
       const ctx = Context.current();
@@ -69,23 +75,44 @@ export function createTrainingActivities(deps: ActivityDeps) {
       const name = trial === undefined ? role : `${role}-trial-${trial}`;
       const prefix = `${runPrefix(run)}/models/${name}`;
       const checkpointPrefix = `${runPrefix(run)}/checkpoints/${name}`;
+      const architecture: Architecture = role === 'candidate' ? t.model : 'mlp';
       const [train, validation] = await Promise.all([
-        loadSplit(deps, features, 'train'),
-        loadSplit(deps, features, 'validation'),
+        loadInputs(deps, features, architecture, 'train', t.targetTransform === 'log1p'),
+        loadInputs(deps, features, architecture, 'validation', t.targetTransform === 'log1p'),
       ]);
       const baseRate = role === 'baseline' ? Math.max(t.learningRate, 0.01) : t.learningRate;
-      const model = buildDenseModel({
-        inputDim: features.width,
-        task: spec.model.task,
-        hiddenUnits: role === 'baseline' ? [] : t.hiddenUnits,
-        dropout: role === 'baseline' ? 0 : t.dropout,
-        learningRate: baseRate,
-        seed: t.seed,
-        clipNorm: t.clipNorm,
-        ...lossOptions(spec, train.y),
-      });
+      const sequence = features.sequence;
+      if (architecture !== 'mlp' && !(sequence && t.sequence)) {
+        throw new DataValidationError(`training.model ${architecture}: the features have no sequence tensor`);
+      }
+      const model =
+        architecture === 'mlp' || !sequence || !t.sequence
+          ? buildDenseModel({
+              inputDim: features.width,
+              task: spec.model.task,
+              hiddenUnits: role === 'baseline' ? [] : t.hiddenUnits,
+              dropout: role === 'baseline' ? 0 : t.dropout,
+              learningRate: baseRate,
+              seed: t.seed,
+              clipNorm: t.clipNorm,
+              ...lossOptions(spec, train.y),
+            })
+          : buildSequenceModel({
+              cell: architecture,
+              timesteps: sequence.steps,
+              features: sequence.channels,
+              staticFeatures: features.width,
+              units: t.sequence.units,
+              heads: t.sequence.heads,
+              blocks: t.sequence.blocks,
+              task: spec.model.task,
+              learningRate: baseRate,
+              seed: t.seed,
+              clipNorm: t.clipNorm,
+              ...lossOptions(spec, train.y),
+            });
       const optimizer = model.optimizer;
-      if (!(optimizer instanceof ScheduledAdam)) throw new Error('buildDenseModel compiles with a ScheduledAdam');
+      if (!(optimizer instanceof ScheduledAdam)) throw new Error('the model builders compile with a ScheduledAdam');
       let state: CheckpointState = { epoch: 0, bestEpoch: 0, bestValLoss: Infinity, history: [] };
       let lastBeat = ctx.info.heartbeatDetails as TrainingHeartbeat | undefined;
       const resumed = await resume(deps, model, lastBeat);
@@ -93,11 +120,18 @@ export function createTrainingActivities(deps: ActivityDeps) {
       const resumedFromEpoch = resumed ? resumed.epoch : undefined;
       if (resumed)
         log.info('resuming training from checkpoint', { role, epoch: resumed.epoch, attempt: ctx.info.attempt });
-      log.info('training', { role, backend, rows: train.rows, width: features.width, fromEpoch: state.epoch });
+      log.info('training', {
+        role,
+        architecture,
+        backend,
+        rows: train.rows,
+        width: features.width,
+        fromEpoch: state.epoch,
+      });
 
-      const xTrain = tf.tensor2d(train.x, [train.rows, features.width]);
+      const xTrain = inputTensors(features, train);
       const yTrain = tf.tensor2d(train.y, [train.rows, 1]);
-      const xVal = tf.tensor2d(validation.x, [validation.rows, features.width]);
+      const xVal = inputTensors(features, validation);
       const yVal = tf.tensor2d(validation.y, [validation.rows, 1]);
       const started = Date.now();
       let samples = 0;
@@ -112,7 +146,7 @@ export function createTrainingActivities(deps: ActivityDeps) {
           );
           optimizer.setLearningRate(learningRate);
           const order = tf.tensor1d(shuffled(range(train.rows), seededRandom(t.seed * 7919 + epoch)), 'int32');
-          const [xs, ys] = [tf.gather(xTrain, order), tf.gather(yTrain, order)];
+          const [xs, ys] = [xTrain.map((x) => tf.gather(x, order)), tf.gather(yTrain, order)];
           const h = await model.fit(xs, ys, {
             epochs: 1,
             batchSize: t.batchSize,
@@ -123,7 +157,7 @@ export function createTrainingActivities(deps: ActivityDeps) {
             // last checkpoint's details (or the previous attempt's) so the resume pointer is never lost.
             callbacks: { onBatchEnd: () => ctx.heartbeat(lastBeat) },
           });
-          tf.dispose([order, xs, ys]);
+          tf.dispose([order, ...xs, ys]);
           samples += train.rows;
           const point: TrainingProgress = {
             model: role,
@@ -159,7 +193,7 @@ export function createTrainingActivities(deps: ActivityDeps) {
           }
         }
       } finally {
-        tf.dispose([xTrain, yTrain, xVal, yVal]);
+        tf.dispose([...xTrain, yTrain, ...xVal, yVal]);
         // TF.js does not free an optimizer that was passed to compile(): its Adam moments would leak per run.
         model.optimizer.dispose();
         model.dispose();
@@ -171,6 +205,7 @@ export function createTrainingActivities(deps: ActivityDeps) {
       const seconds = (Date.now() - started) / 1000;
       return {
         role,
+        architecture,
         prefix,
         backend,
         history: state.history,
@@ -226,6 +261,45 @@ export async function loadModel(deps: ActivityDeps, prefix: string): Promise<tf.
     deps.data.get(`${prefix}/weights.bin`),
   ]);
   return modelFromFiles({ 'model.json': json, 'weights.bin': weights });
+}
+
+interface SplitInputs {
+  x: Float32Array;
+  y: Float32Array;
+  rows: number;
+  /** Sequence models only: `[rows, steps, channels]`. */
+  sequence?: Float32Array;
+}
+
+/**
+ * A split's model inputs and targets: the feature matrix, the sequence tensor data for a sequence model, and
+ * the targets (as the model learns them, log1p(y), with `log1pTarget`; as they are otherwise).
+ * @throws DataValidationError (non-retryable) for a log1p target below 0.
+ */
+export async function loadInputs(
+  deps: ActivityDeps,
+  features: FeatureSet,
+  architecture: Architecture,
+  name: SplitName,
+  log1pTarget = false,
+): Promise<SplitInputs> {
+  const split: SplitInputs = await loadSplit(deps, features, name);
+  if (architecture !== 'mlp' && features.sequence) split.sequence = await loadSequenceSplit(deps, features, name);
+  if (log1pTarget) {
+    split.y = split.y.map((v, i) => {
+      if (!(v >= 0)) throw new DataValidationError(`${name} row ${i}: a log1p target needs y >= 0, found ${v}`);
+      return Math.log1p(v);
+    });
+  }
+  return split;
+}
+
+/** `[sequence [rows, steps, channels], static [rows, width]]` for a sequence model, `[static]` otherwise. */
+export function inputTensors(features: FeatureSet, split: SplitInputs): tf.Tensor[] {
+  const x = tf.tensor2d(split.x, [split.rows, features.width]);
+  if (!split.sequence || !features.sequence) return [x];
+  const { steps, channels } = features.sequence;
+  return [tf.tensor3d(split.sequence, [split.rows, steps, channels]), x];
 }
 
 /** The loss settings of the spec, with class weights and the Poisson starting rate taken from the training targets. */

@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { RawRow } from '../../models/transform';
-import { type FittedTransform, outputWidth, transformRow } from '../../models/transform';
+import {
+  type FittedTransform,
+  assertTabularTransform,
+  inverseTarget,
+  outputWidth,
+  transformRow,
+} from '../../models/transform';
 import { compileDenseForward } from '../../models/dense-forward';
 import { modelFromFiles } from '../../models/model-io';
 import { initTfBackend } from '../../models/tf-backend';
@@ -24,10 +30,15 @@ export interface ServedVersion {
 /**
  * Builds a served version from files already verified against the manifest (RegistryClient.fetch).
  * Dense networks run on the compiled forward pass (no tensors, no allocation per row beyond the input
- * buffer); anything else runs on TF.js.
+ * buffer); anything else runs on TF.js. A log1p-target model's outputs are expm1'd.
+ *
+ * @throws Error for a sequence model (lstm / gru / transformer): it reads the entity's stored history, which a
+ *   prediction request does not carry, so the gateway refuses it at load time.
  */
 export async function serveVersion(manifest: Manifest, files: Record<string, Buffer>): Promise<ServedVersion> {
   const transform = JSON.parse(files['transform.json'].toString('utf8')) as FittedTransform;
+  assertTabularTransform(transform, `${manifest.model}/${manifest.version}`);
+  const target = transform.target.transform;
   const width = outputWidth(transform);
   const validate = compileRowValidator(manifest.lineage.spec as PipelineSpec | undefined, transform);
   const modelFiles = { 'model.json': files['model.json'], 'weights.bin': files['weights.bin'] };
@@ -52,7 +63,7 @@ export async function serveVersion(manifest: Manifest, files: Record<string, Buf
       score: (rows) => {
         const out = new Float32Array(rows.length);
         compiled.predictInto(features(rows), rows.length, out);
-        return out;
+        return inverseTarget(target, out);
       },
       dispose: () => undefined,
     };
@@ -67,7 +78,7 @@ export async function serveVersion(manifest: Manifest, files: Record<string, Buf
       const y = net.predict(input) as tf.Tensor;
       const out = (await y.data()) as Float32Array;
       tf.dispose([input, y]);
-      return out;
+      return inverseTarget(target, out);
     },
     dispose: () => net.dispose(),
   };

@@ -3,7 +3,14 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { modelFromFiles } from '../../models/model-io';
 import { initTfBackend } from '../../models/tf-backend';
-import { type FittedTransform, type RawRow, outputWidth, transformRows } from '../../models/transform';
+import {
+  type FittedTransform,
+  type RawRow,
+  assertTabularTransform,
+  inverseTarget,
+  outputWidth,
+  transformRows,
+} from '../../models/transform';
 import { IntegrityError, NotFoundError } from '../common/errors';
 import { canonicalJson, sha256 } from '../common/hash';
 import type { ModelRegistry } from './model-registry';
@@ -35,12 +42,16 @@ export class RegistryClient {
     private readonly cacheDir: string,
   ) {}
 
-  /** @throws NotFoundError (no such alias/version) or IntegrityError (a checksum mismatch: nothing is loaded). */
+  /**
+   * @throws NotFoundError (no such alias/version), IntegrityError (a checksum mismatch: nothing is loaded), or
+   *   Error for a sequence model (it needs the entity's stored history, not a row).
+   */
   async load(model: string, ref: { alias?: AliasName; version?: string } = {}): Promise<LoadedModel> {
     await initTfBackend();
     const { manifest, files } = await this.fetch(model, ref);
-    const net = await modelFromFiles({ 'model.json': files['model.json'], 'weights.bin': files['weights.bin'] });
     const transform = JSON.parse(files['transform.json'].toString('utf8')) as FittedTransform;
+    assertTabularTransform(transform, `${model}/${manifest.version}`);
+    const net = await modelFromFiles({ 'model.json': files['model.json'], 'weights.bin': files['weights.bin'] });
     return {
       model,
       version: manifest.version,
@@ -48,7 +59,7 @@ export class RegistryClient {
       predict: async (rows) => {
         const x = tf.tensor2d(transformRows(transform, rows), [rows.length, outputWidth(transform)]);
         const y = net.predict(x) as tf.Tensor;
-        const out = Array.from(await y.data());
+        const out = inverseTarget(transform.target.transform, Array.from(await y.data()));
         tf.dispose([x, y]);
         return out;
       },

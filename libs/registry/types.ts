@@ -25,6 +25,8 @@ export interface Manifest {
   model: string;
   version: string;
   task: 'binary-classification' | 'regression';
+  /** `training.model` of the run (absent in manifests written before sequence models): mlp, lstm, gru, transformer. */
+  architecture?: 'mlp' | 'lstm' | 'gru' | 'transformer';
   createdAt: string;
   createdBy: Identity;
   run: { workflowId: string; runId: string };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SpecValidationError } from '../common/errors';
 import { canonicalJson, sha256 } from '../common/hash';
 import { RolloutSchema, duration } from './rollout-spec';
+import * as T from './training-spec';
 
 export { RolloutSchema };
 
@@ -136,7 +137,9 @@ export const PipelineSpecSchema = z
       .prefault({}),
     training: z
       .object({
-        model: z.enum(['mlp']).default('mlp'),
+        model: T.TrainingModelSchema,
+        sequence: T.SequenceTrainingSchema.optional(),
+        targetTransform: T.TargetTransformSchema.optional(),
         hiddenUnits: z.array(z.number().int().positive().max(4096)).max(8).default([64, 32]),
         dropout: z.number().min(0).lt(1).default(0.1),
         epochs: z.number().int().positive().max(1000).default(20),
@@ -244,6 +247,7 @@ export const PipelineSpecSchema = z
           .describe('Last day of the holdout period: targets come only from (cutoff, holdoutEnd]'),
         sameDayAsOne: z.boolean().default(true).describe('Transactions of one entity on one day count as one'),
         target: z.enum(['holdout-transactions', 'holdout-spend']),
+        sequence: T.AggregateSequenceSchema.optional(),
       })
       .strict()
       .optional()
@@ -371,6 +375,7 @@ export const PipelineSpecSchema = z
       }
     });
     refineTraining(spec, ctx);
+    T.refineModelTraining(spec, ctx);
     const target = spec.aggregate
       ? { type: 'number' }
       : spec.data.columns.find((c) => c.name === spec.data.target.column);

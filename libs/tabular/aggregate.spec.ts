@@ -58,4 +58,33 @@ describe(aggregateTransactions.name, () => {
     const i = full.columns.entity.indexOf('00002'); // two lines on 1997-01-12: one transaction of $89
     expect([full.columns.transactions[i], full.columns.frequency[i], full.columns.spend_total[i]]).toEqual([1, 0, 89]);
   });
+
+  it('stores weekly buckets (39 weeks to the cutoff), left-padded before the first purchase, rows aligned', () => {
+    const weekly = aggregateTransactions(load(text), { ...spec.aggregate!, sequence: { name: 'weekly', weeks: 39 } });
+    expect(weekly.columns).toEqual(full.columns);
+    const s = weekly.sequences!.weekly;
+    expect([s.steps, s.channels]).toEqual([39, ['spend', 'transactions']]);
+    expect(s.values.length).toBe(23_570 * 39 * 2);
+    expect(s.mask.length).toBe(23_570 * 39);
+    const row = (name: string) => weekly.columns.entity.indexOf(name);
+    const at = (r: number, w: number) => [
+      s.values[(r * 39 + w) * 2],
+      s.values[(r * 39 + w) * 2 + 1],
+      s.mask[r * 39 + w],
+    ];
+    // Customer 00002: one (merged) transaction of $89 on 1997-01-12, in week 1 (Jan 8–14); week 0 (Jan 1–7) is padding.
+    const r = row('00002');
+    expect([at(r, 0), at(r, 1), at(r, 2), at(r, 3)]).toEqual([
+      [0, 0, 0],
+      [89, 1, 1],
+      [0, 0, 1],
+      [0, 0, 1],
+    ]);
+    // Every entity's weekly transactions add up to its calibration transactions (the window covers all of 1997).
+    weekly.columns.transactions.forEach((n, i) => {
+      let total = 0;
+      for (let w = 0; w < 39; w++) total += s.values[(i * 39 + w) * 2 + 1];
+      if (total !== n) throw new Error(`row ${i}: weeks add up to ${total}, transactions ${n}`);
+    });
+  });
 });

@@ -1,4 +1,5 @@
 import type { AggregateSpec } from '../spec/pipeline-spec';
+import type { StoredSequence, StoredTable } from './sequence-table';
 import type { Cell } from './validate';
 
 const DAY_MS = 86_400_000;
@@ -12,11 +13,12 @@ const DAY_MS = 86_400_000;
  * Output columns (days are whole days): `buyer_type` (one-time / repeat in calibration), `frequency` (repeat transactions, x), `recency_days` (last −
  * first, t_x), `age_days` (cutoff − first, T), `days_since_last`, `transactions`, `spend_total`,
  * `spend_mean`, `spend_max`, `mean_gap_days`, `active_30d`, `active_90d`, `spend_90d`, and `target`.
+ *
+ * With `a.sequence` ({ name, weeks: W }), also `sequences[name]`: per entity, W weekly buckets ending at the cutoff
+ * (week W−1 is (cutoff − 7 days, cutoff]), channels `spend` and `transactions` of the calibration transactions
+ * (same-day ones merged as above); weeks before the entity's first transaction are padding (mask 0, values 0).
  */
-export function aggregateTransactions(
-  columns: Record<string, Cell[]>,
-  a: AggregateSpec,
-): { columns: Record<string, Cell[]>; rowCount: number } {
+export function aggregateTransactions(columns: Record<string, Cell[]>, a: AggregateSpec): StoredTable {
   const cutoff = dayOf(`${a.cutoff}T00:00:00Z`);
   const holdoutEnd = dayOf(`${a.holdoutEnd}T00:00:00Z`);
   const byEntity = new Map<string, Map<number, number>>();
@@ -35,6 +37,8 @@ export function aggregateTransactions(
   const push = (name: string, value: Cell) => (out[name] ??= []).push(value);
   const entities = [...byEntity.keys()].sort();
   let rows = 0;
+  const weeks = a.sequence?.weeks ?? 0;
+  const sequence: StoredSequence = { steps: weeks, channels: ['spend', 'transactions'], values: [], mask: [] };
   for (const entity of entities) {
     const all = [...(byEntity.get(entity) as Map<number, number>).entries()].sort((x, y) => x[0] - y[0]);
     const calibration = all.filter(([d]) => d <= cutoff);
@@ -60,9 +64,27 @@ export function aggregateTransactions(
     push('active_90d', recent(90).length);
     push('spend_90d', round(sum(recent(90).map(([, s]) => s))));
     push('target', a.target === 'holdout-transactions' ? holdout.length : round(sum(holdout.map(([, s]) => s))));
+    if (a.sequence) pushWeeks(sequence, calibration, cutoff, first);
     rows++;
   }
-  return { columns: out, rowCount: rows };
+  return { columns: out, rowCount: rows, ...(a.sequence ? { sequences: { [a.sequence.name]: sequence } } : {}) };
+}
+
+/** Appends one entity's weekly buckets (spend, transactions) and mask to `s` (steps = weeks ending at `cutoff`). */
+function pushWeeks(s: StoredSequence, calibration: [number, number][], cutoff: number, firstDay: number): void {
+  const week = (day: number) => s.steps - 1 - Math.floor((cutoff - Math.floor(day)) / 7);
+  const values = new Array<number>(s.steps * 2).fill(0);
+  for (const [day, spend] of calibration) {
+    const w = week(day);
+    if (w < 0) continue;
+    values[w * 2] += spend;
+    values[w * 2 + 1] += 1;
+  }
+  const firstWeek = Math.max(week(firstDay), 0);
+  for (let w = 0; w < s.steps; w++) {
+    s.values.push(w < firstWeek ? 0 : round(values[w * 2]), w < firstWeek ? 0 : values[w * 2 + 1]);
+    s.mask.push(w < firstWeek ? 0 : 1);
+  }
 }
 
 function dayOf(iso: string): number {
