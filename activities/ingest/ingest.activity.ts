@@ -8,6 +8,7 @@ import { aggregateTransactions } from '../../libs/tabular/aggregate';
 import { parseTable, toCsv } from '../../libs/tabular/csv';
 import { hasPii, scrubColumns, scrubRow } from '../../libs/tabular/pii';
 import { datasetExtension } from '../../libs/storage/upload-dataset';
+import type { StoredSequence } from '../../libs/tabular/sequence-table';
 import { validateTable } from '../../libs/tabular/validate';
 import type { DatasetSnapshot } from '../../workflows/contracts';
 import { type ActivityDeps, parseS3Uri, putJson, runPrefix } from '../common';
@@ -22,6 +23,8 @@ export interface IngestInput {
 export interface StoredTable {
   columns: Record<string, (string | number | boolean | null)[]>;
   rowCount: number;
+  /** Per-entity sequences (behaviour specs with `sequence`), rows aligned with `columns`. */
+  sequences?: Record<string, StoredSequence>;
 }
 
 export function createIngestActivities(deps: ActivityDeps) {

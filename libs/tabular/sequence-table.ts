@@ -1,0 +1,7 @@
+/** A per-entity sequence for sequence models: left-padded (most recent step last), with a mask. */
+export interface StoredSequence {
+  steps: number; // N (time steps per row)
+  channels: string[]; // names of the per-step numeric channels, e.g. ['spend','transactions'] or ['is_view','is_cart','is_purchase','log_price','dt_log_hours']
+  values: number[]; // row-major [rowCount, steps, channels.length], padding = 0
+  mask: number[]; // row-major [rowCount, steps], 1 = real step, 0 = padding
+}
