@@ -94,7 +94,7 @@ async function run(
       db,
       `SELECT _p${i} AS p, count(*)::INTEGER AS n FROM ev WHERE _p${i} IS NOT NULL GROUP BY 1`,
     )) {
-      problemCounts[`${c.name}: ${r.p}`] = Number(r.n);
+      problemCounts[`${c.name}: ${String(r.p)}`] = Number(r.n);
     }
   }
   const quarantined: EventLogResult['quarantined'] = [];
@@ -275,7 +275,8 @@ async function firstLine(path: string): Promise<string> {
   return text.replace(/^\uFEFF/, '').split(/\r?\n/)[0];
 }
 
-async function rows(db: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
+/** Result rows; every query here selects text, INTEGER or DOUBLE columns only, so values are strings, numbers or null. */
+async function rows(db: DuckDBConnection, sql: string): Promise<Record<string, string | number | null>[]> {
   const reader = await db.runAndReadAll(sql);
-  return reader.getRowObjectsJS() as Record<string, unknown>[];
+  return reader.getRowObjectsJS() as unknown as Record<string, string | number | null>[];
 }
