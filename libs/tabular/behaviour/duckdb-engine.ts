@@ -78,13 +78,13 @@ async function run(
   const text = (name?: string) => (name ? `nullif(trim(CAST(${quote(name)} AS VARCHAR)), '')` : 'NULL');
   const types = b.eventType.values.map((v, i) => `WHEN ${str(v)} THEN ${i}`).join(' ');
   await db.run(
-    `CREATE TEMP TABLE ev AS SELECT row_number() OVER () + 1 AS _line, ` +
+    // Insertion order is kept (DuckDB's default), so rowid + 2 is the row's line; no row_number() (it serialises the scan).
+    `CREATE TEMP TABLE ev AS SELECT ` +
       `${text(b.entity)} AS e, epoch_ms(try_cast(${text(b.time)} AS TIMESTAMP))::DOUBLE AS t, ${text(b.eventType.column)} AS ty, ` +
       `CASE ${text(b.eventType.column)} ${types} ELSE -1 END AS ti, ` +
       `${b.price ? `coalesce(try_cast(${text(b.price)} AS DOUBLE), 0)` : '0'}::DOUBLE AS price, ` +
       `CASE WHEN ${text(b.category)} IN ('NA', 'null') THEN NULL ELSE ${text(b.category)} END AS cat, ` +
       `CASE WHEN ${text(b.brand)} IN ('NA', 'null') THEN NULL ELSE ${text(b.brand)} END AS brand, ` +
-      `${present.map((c) => `CAST(${quote(c.name)} AS VARCHAR) AS ${quote(`_raw_${c.name}`)}`).join(', ')}, ` +
       `${checks.join(', ')} FROM ${source}`,
   );
   const anyProblem = present.length > 0 ? present.map((_, i) => `_p${i} IS NOT NULL`).join(' OR ') : 'false';
@@ -124,12 +124,21 @@ async function run(
   const total = Number(count.total) + rejected;
   const bad = Number(count.bad) + rejected;
   if (total === 0) throw new DataValidationError(`${file}: the file has a header but no data rows`, { file });
-  const raw = present.map((c) => quote(`_raw_${c.name}`)).join(', ');
-  const sample = await rows(
+  const flagged = await rows(
     db,
-    `SELECT _line::INTEGER AS _line, ${raw}, ${present.map((_, i) => `_p${i}`).join(', ')} FROM ev WHERE ${anyProblem} ORDER BY _line LIMIT ${MAX_QUARANTINED_ROWS}`,
+    `SELECT (rowid + 2)::INTEGER AS _line, ${present.map((_, i) => `_p${i}`).join(', ')} FROM ev ` +
+      `WHERE ${anyProblem} ORDER BY rowid LIMIT ${MAX_QUARANTINED_ROWS}`,
   );
-  for (const r of sample) {
+  // The raw values of the few quarantined rows: a second scan of the file, only when there are any.
+  const raws = new Map<number, Record<string, string | number | null>>();
+  if (flagged.length > 0) {
+    const lines = flagged.map((r) => Number(r._line)).join(', ');
+    const cast = header.map((h) => `CAST(${quote(h)} AS VARCHAR) AS ${quote(`_raw_${h}`)}`).join(', ');
+    const scan = `SELECT row_number() OVER () + 1 AS _line, ${cast} FROM ${source}`;
+    for (const r of await rows(db, `SELECT * FROM (${scan}) WHERE _line IN (${lines})`)) raws.set(Number(r._line), r);
+  }
+  for (const flags of flagged) {
+    const r = { ...raws.get(Number(flags._line)), ...flags };
     const i = present.findIndex((_, k) => r[`_p${k}`] !== null);
     const c = present[i];
     const found = r[`_raw_${c.name}`];
@@ -172,26 +181,23 @@ async function aggregate(db: DuckDBConnection, o: EventLogOptions, anyProblem: s
   const sum = (x: string, cond: string) => `coalesce(sum(${x}) FILTER (WHERE ${cond}), 0)::DOUBLE`;
   const select = [
     'e',
-    `${n(cal)} AS events`,
-    ...b.eventType.values.map((_, k) => `${n(`${cal} AND ti = ${k}`)} AS bt${k}`),
-    `${n(`${cal} AND ${is(b.eventType.view)}`)} AS views`,
-    `${n(`${cal} AND ${is(b.eventType.cart)}`)} AS carts`,
-    `${n(`${cal} AND ${is(b.eventType.purchase)}`)} AS purchases`,
-    `min(t) FILTER (WHERE ${cal}) AS first`,
-    `max(t) FILTER (WHERE ${cal}) AS last`,
-    `min(t) FILTER (WHERE ${cal} AND ${is(b.eventType.purchase)}) AS first_p`,
-    `max(t) FILTER (WHERE ${cal} AND ${is(b.eventType.purchase)}) AS last_p`,
-    `${sum('price', `${cal} AND ${is(b.eventType.purchase)}`)} AS spend`,
-    `max(price) FILTER (WHERE ${cal} AND ${is(b.eventType.purchase)}) AS spend_max`,
-    `${sum('price', `${cal} AND ${is(b.eventType.view)}`)} AS viewed`,
-    b.target === 'purchase-spend'
-      ? `${sum('price', `t > ${C} AND ${is(b.eventType.purchase)}`)} AS target`
-      : `${n(`t > ${C} AND ${is(b.eventType.purchase)}`)} AS target`,
-    `(count(DISTINCT floor(t / 86400000)) FILTER (WHERE ${cal}))::INTEGER AS days`,
-    `(count(DISTINCT cat) FILTER (WHERE ${cal}))::INTEGER AS cats`,
-    `(count(DISTINCT brand) FILTER (WHERE ${cal}))::INTEGER AS brands`,
+    'count(*)::INTEGER AS events',
+    ...b.eventType.values.map((_, k) => `${n(`ti = ${k}`)} AS bt${k}`),
+    `${n(is(b.eventType.view))} AS views`,
+    `${n(is(b.eventType.cart))} AS carts`,
+    `${n(is(b.eventType.purchase))} AS purchases`,
+    'min(t) AS first',
+    'max(t) AS last',
+    `min(t) FILTER (WHERE ${is(b.eventType.purchase)}) AS first_p`,
+    `max(t) FILTER (WHERE ${is(b.eventType.purchase)}) AS last_p`,
+    `${sum('price', is(b.eventType.purchase))} AS spend`,
+    `max(price) FILTER (WHERE ${is(b.eventType.purchase)}) AS spend_max`,
+    `${sum('price', is(b.eventType.view))} AS viewed`,
+    'count(DISTINCT floor(t / 86400000))::INTEGER AS days',
+    'count(DISTINCT cat)::INTEGER AS cats',
+    'count(DISTINCT brand)::INTEGER AS brands',
     ...b.windows.flatMap((w, k) => {
-      const win = `${cal} AND t > ${C - w * 86_400_000}`;
+      const win = `t > ${C - w * 86_400_000}`;
       return [
         `${n(win)} AS w${k}e`,
         `${n(`${win} AND ${is(b.eventType.purchase)}`)} AS w${k}p`,
@@ -200,7 +206,16 @@ async function aggregate(db: DuckDBConnection, o: EventLogOptions, anyProblem: s
     }),
   ];
   const valid = `NOT (${anyProblem}) AND t <= ${H}`;
-  const groups = await rows(db, `SELECT ${select.join(', ')} FROM ev WHERE ${valid} GROUP BY e HAVING ${n(cal)} > 0`);
+  const groups = await rows(db, `SELECT ${select.join(', ')} FROM ev WHERE ${valid} AND ${cal} GROUP BY e`);
+  const amount = b.target === 'purchase-spend' ? 'sum(price)::DOUBLE' : 'count(*)::DOUBLE';
+  const targets = new Map(
+    (
+      await rows(
+        db,
+        `SELECT e, ${amount} AS v FROM ev WHERE ${valid} AND t > ${C} AND ${is(b.eventType.purchase)} GROUP BY e`,
+      )
+    ).map((r) => [String(r.e), Number(r.v)]),
+  );
   const steps = new Map<string, SequenceStep[]>();
   if (b.sequence) {
     const recent = await rows(
@@ -230,7 +245,7 @@ async function aggregate(db: DuckDBConnection, o: EventLogOptions, anyProblem: s
     spend: num(g.spend),
     spendMax: num(g.spend_max),
     viewedPriceSum: num(g.viewed),
-    target: num(g.target),
+    target: targets.get(String(g.e)) ?? 0,
     activeDays: num(g.days),
     categories: num(g.cats),
     brands: num(g.brands),
