@@ -12,6 +12,7 @@ import type { StoredSequence } from '../../libs/tabular/sequence-table';
 import { validateTable } from '../../libs/tabular/validate';
 import type { DatasetSnapshot } from '../../workflows/contracts';
 import { type ActivityDeps, parseS3Uri, putJson, runPrefix } from '../common';
+import { ingestEventLog } from './events-ingest';
 
 export interface IngestInput {
   run: { workflowId: string; runId: string };
@@ -37,6 +38,8 @@ export function createIngestActivities(deps: ActivityDeps) {
      * @throws DataValidationError (non-retryable) naming file, row, column, expected and found.
      */
     async ingestDataset({ run, spec, datasetUri }: IngestInput): Promise<DatasetSnapshot> {
+      // An event log is streamed and folded into one row per entity (events-ingest.ts), never held whole.
+      if (spec.behaviour) return ingestEventLog(deps, { run, spec, datasetUri });
       const { bucket, key } = parseS3Uri(datasetUri);
       const file = key.split('/').pop() ?? key;
       const raw = await deps.bucket(bucket).get(key);

@@ -133,8 +133,10 @@ export class BehaviourAccumulator {
     let e = this.ids.get(entity);
     if (e !== undefined) return e;
     e = this.names.length;
-    this.ids.set(entity, e);
-    this.names.push(entity);
+    // A fresh copy: `entity` is a slice of a parser chunk, and keeping the slice would keep the whole chunk alive.
+    const own = Buffer.from(entity, 'utf8').toString('utf8');
+    this.ids.set(own, e);
+    this.names.push(own);
     if (e >= this.cap) this.reserve(e + 1);
     return e;
   }
@@ -162,7 +164,7 @@ export class BehaviourAccumulator {
     let id = this.dictionary.get(value);
     if (id === undefined) {
       id = this.dictionary.size;
-      this.dictionary.set(value, id);
+      this.dictionary.set(Buffer.from(value, 'utf8').toString('utf8'), id);
     }
     return id;
   }

@@ -218,16 +218,17 @@ async function aggregate(db: DuckDBConnection, o: EventLogOptions, anyProblem: s
   );
   const steps = new Map<string, SequenceStep[]>();
   if (b.sequence) {
-    const recent = await rows(
-      db,
+    // Read by column: millions of steps as row objects would cost far more memory than four arrays.
+    const reader = await db.runAndReadAll(
       `SELECT e, t, ti::INTEGER AS ti, price FROM (SELECT e, t, ti, price, row_number() OVER ` +
         `(PARTITION BY e ORDER BY t DESC, ti DESC, price DESC) AS rn FROM ev WHERE ${valid} AND ${cal}) ` +
         `WHERE rn <= ${b.sequence.steps + 1}`,
     );
-    for (const r of recent) {
-      const list = steps.get(String(r.e)) ?? [];
-      list.push({ time: Number(r.t), type: Number(r.ti), price: Number(r.price) });
-      steps.set(String(r.e), list);
+    const [e, t, ti, price] = reader.getColumnsJS() as unknown as [string[], number[], number[], number[]];
+    for (let i = 0; i < e.length; i++) {
+      const list = steps.get(e[i]) ?? [];
+      list.push({ time: t[i], type: ti[i], price: price[i] });
+      if (list.length === 1) steps.set(e[i], list);
     }
   }
   const num = (v: unknown) => (v === null ? 0 : Number(v));

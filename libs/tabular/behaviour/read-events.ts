@@ -135,7 +135,8 @@ class RowFolder {
     }
     if (problem) {
       this.bad++;
-      if (this.quarantined.length < MAX_QUARANTINED_ROWS) this.quarantined.push({ line, values: fields, problem });
+      if (this.quarantined.length < MAX_QUARANTINED_ROWS)
+        this.quarantined.push({ line, values: fields.map(copy), problem });
       return;
     }
     const cell = (i: number) => (i < 0 ? null : nullIfEmpty(fields[i]));
@@ -225,6 +226,11 @@ function timeError(raw: string, col: ColumnSpec): string | undefined {
   if (nullIfEmpty(s) === null)
     return col.nullable ? 'a time (the event-time column cannot be empty)' : cellError(raw, col);
   return Number.isNaN(instant(s)) ? 'an ISO 8601 date-time' : undefined;
+}
+
+/** A string that does not share memory with the parser's chunk (a kept slice would keep the whole chunk alive). */
+function copy(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 function nullIfEmpty(raw: string): string | null {
