@@ -1,5 +1,5 @@
 import { log } from '@temporalio/activity';
-import type { PipelineSpec } from '../../libs/spec/pipeline-spec';
+import { ColumnSchema, type PipelineSpec } from '../../libs/spec/pipeline-spec';
 import { splitIndexes } from '../../libs/tabular/split';
 import {
   type FittedTransform,
@@ -47,7 +47,13 @@ export function createFeatureActivities(deps: ActivityDeps) {
         spec.model.task === 'regression' && spec.split.strategy === 'stratified' ? 'random' : spec.split.strategy;
       const keys = spec.split.column ? table.columns[spec.split.column] : undefined;
       const split = splitIndexes(labels, { ...spec.split, strategy }, keys);
-      const transform = fitTransform(spec, table.columns, split.train);
+      // Derived tables (aggregate / behaviour) have numeric columns that data.columns does not declare.
+      const declared = new Set(spec.data.columns.map((c) => c.name));
+      const derived = spec.features
+        .filter((f) => !declared.has(f.column))
+        .map((f) => ColumnSchema.parse({ name: f.column, type: 'number', nullable: true }));
+      const fitSpec = { ...spec, data: { ...spec.data, columns: [...spec.data.columns, ...derived] } };
+      const transform = fitTransform(fitSpec, table.columns, split.train);
       const prefix = `${runPrefix(run)}/features`;
       const featureColumns = spec.features.map((f) => f.column);
       // Raw test rows (features + slice columns): champions are scored with their own saved transform, slices by value.
