@@ -8,9 +8,11 @@ import { aggregateTransactions } from '../../libs/tabular/aggregate';
 import { parseTable, toCsv } from '../../libs/tabular/csv';
 import { hasPii, scrubColumns, scrubRow } from '../../libs/tabular/pii';
 import { datasetExtension } from '../../libs/storage/upload-dataset';
+import type { StoredTable } from '../../libs/tabular/sequence-table';
 import { validateTable } from '../../libs/tabular/validate';
 import type { DatasetSnapshot } from '../../workflows/contracts';
 import { type ActivityDeps, parseS3Uri, putJson, runPrefix } from '../common';
+import { ingestEventLog } from './events-ingest';
 
 export interface IngestInput {
   run: { workflowId: string; runId: string };
@@ -19,10 +21,7 @@ export interface IngestInput {
 }
 
 /** The validated, typed table stored with a snapshot (`datasets/<sha256>/tables/<schema>.json`). */
-export interface StoredTable {
-  columns: Record<string, (string | number | boolean | null)[]>;
-  rowCount: number;
-}
+export type { StoredTable } from '../../libs/tabular/sequence-table';
 
 export function createIngestActivities(deps: ActivityDeps) {
   return {
@@ -34,6 +33,8 @@ export function createIngestActivities(deps: ActivityDeps) {
      * @throws DataValidationError (non-retryable) naming file, row, column, expected and found.
      */
     async ingestDataset({ run, spec, datasetUri }: IngestInput): Promise<DatasetSnapshot> {
+      // An event log is streamed and folded into one row per entity (events-ingest.ts), never held whole.
+      if (spec.behaviour) return ingestEventLog(deps, { run, spec, datasetUri });
       const { bucket, key } = parseS3Uri(datasetUri);
       const file = key.split('/').pop() ?? key;
       const raw = await deps.bucket(bucket).get(key);

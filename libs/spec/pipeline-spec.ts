@@ -2,6 +2,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SpecValidationError } from '../common/errors';
 import { canonicalJson, sha256 } from '../common/hash';
+import { BehaviourSchema, behaviourColumns, checkBehaviour } from './behaviour-spec';
 import { RolloutSchema, duration } from './rollout-spec';
 import * as T from './training-spec';
 
@@ -254,6 +255,9 @@ export const PipelineSpecSchema = z
       .describe(
         'Turns a transaction log into one row per entity (calibration/holdout protocol); features and target refer to its columns',
       ),
+    behaviour: BehaviourSchema.optional().describe(
+      'Turns an event log into one row per entity (libs/spec/behaviour-spec.ts)',
+    ),
     evaluation: z
       .object({
         slices: z
@@ -297,7 +301,14 @@ export const PipelineSpecSchema = z
   })
   .strict()
   .superRefine((spec, ctx) => {
-    const columns = new Set(spec.aggregate ? AGGREGATE_COLUMNS : spec.data.columns.map((c) => c.name));
+    const derived = spec.behaviour ? behaviourColumns(spec.behaviour) : spec.aggregate ? AGGREGATE_COLUMNS : undefined;
+    const columns = new Set(derived ?? spec.data.columns.map((c) => c.name));
+    if (spec.behaviour)
+      checkBehaviour(spec.behaviour, spec.data.columns, (path, message) =>
+        ctx.addIssue({ code: 'custom', path, message }),
+      );
+    if (spec.behaviour && spec.aggregate)
+      ctx.addIssue({ code: 'custom', path: ['behaviour'], message: 'use aggregate or behaviour, not both' });
     const raw = new Set(spec.data.columns.map((c) => c.name));
     if (spec.aggregate) {
       for (const key of ['entity', 'time', 'amount'] as const) {
@@ -376,8 +387,8 @@ export const PipelineSpecSchema = z
     });
     refineTraining(spec, ctx);
     T.refineModelTraining(spec, ctx);
-    const target = spec.aggregate
-      ? { type: 'number' }
+    const target = derived
+      ? { type: spec.behaviour?.target === 'purchase' ? 'integer' : 'number' }
       : spec.data.columns.find((c) => c.name === spec.data.target.column);
     if (
       spec.model.task === 'binary-classification' &&
@@ -435,6 +446,7 @@ function refineTraining(spec: z.infer<typeof PipelineSpecSchema>, ctx: z.core.$R
 
 export type PipelineSpec = z.infer<typeof PipelineSpecSchema>;
 export type AggregateSpec = NonNullable<PipelineSpec['aggregate']>;
+export type { BehaviourSpec } from './behaviour-spec';
 export type ColumnSpec = z.infer<typeof ColumnSchema>;
 export type FeatureSpec = z.infer<typeof FeatureSchema>;
 export type GateSpec = z.infer<typeof GateSchema>;

@@ -84,7 +84,8 @@ export function validateTable(
   return { columns: out, rowCount: table.rows.length - quarantined.length, quarantined, problemCounts };
 }
 
-function parseCell(raw: string, col: ColumnSpec): { value: Cell } | { error: string } {
+/** Types one raw cell against its column spec: the value, or what was expected instead. */
+export function parseCell(raw: string, col: ColumnSpec): { value: Cell } | { error: string } {
   const s = raw.trim();
   if (s === '' || s === 'NA' || s === 'null') {
     return col.nullable ? { value: null } : { error: `a ${col.type} value (column is not nullable)` };
@@ -119,6 +120,6 @@ function parseCell(raw: string, col: ColumnSpec): { value: Cell } | { error: str
   }
 }
 
-function truncate(s: string): string {
+export function truncate(s: string): string {
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }

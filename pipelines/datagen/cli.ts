@@ -4,6 +4,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { toCsvRows } from '../../libs/tabular/csv';
 import { type EventRow, type SessionRow, generateSessions } from './ecommerce';
+import { writeEventsCsvGz, writeEventsParquet } from './events';
 
 const EVENT_COLUMNS: (keyof EventRow)[] = [
   'event_time',
@@ -21,6 +22,7 @@ const EVENT_COLUMNS: (keyof EventRow)[] = [
  * behaviour log) and `sessions.csv` (one row per session, for purchase intent). Same seed, same bytes.
  */
 export async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--events')) return mainEvents(argv);
   const args = parseArgs(argv);
   await mkdir(args.out, { recursive: true });
   const eventsFile = path.join(args.out, 'events.csv');
@@ -55,6 +57,32 @@ export async function main(argv: string[]): Promise<void> {
         .digest('hex')
         .slice(0, 16)}`,
     );
+}
+
+/**
+ * `node dist/pipelines/datagen/cli.js --events 10000000 --format csv.gz|parquet --seed 42 --out <dir>` writes
+ * `<dir>/events-<N>.<format>`: an event log at scale (users one after another, see events.ts), streamed.
+ */
+async function mainEvents(argv: string[]): Promise<void> {
+  const get = (name: string, fallback: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
+  };
+  const events = Number(get('events', ''));
+  const seed = Number(get('seed', '42'));
+  const format = get('format', 'csv.gz');
+  if (!Number.isInteger(events) || events < 1)
+    throw new Error(`--events must be a positive integer, found ${get('events', '')}`);
+  if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, found ${get('seed', '')}`);
+  if (format !== 'csv.gz' && format !== 'parquet')
+    throw new Error(`--format must be csv.gz or parquet, found ${format}`);
+  const out = get('out', '.mlops/generated');
+  await mkdir(out, { recursive: true });
+  const file = path.join(out, `events-${events}.${format}`);
+  const started = Date.now();
+  const { users } = await (format === 'parquet' ? writeEventsParquet : writeEventsCsvGz)(file, { events, seed });
+  const seconds = (Date.now() - started) / 1000;
+  console.log(`${events} events of ${users} users (seed ${seed}) → ${file} in ${seconds.toFixed(1)} s`);
 }
 
 function parseArgs(argv: string[]): { users: number; seed: number; out: string } {

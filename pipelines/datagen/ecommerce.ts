@@ -70,9 +70,7 @@ export interface GeneratorOptions {
  * purchase; device, traffic source and history shift conversion too, with noise, so a good model
  * reaches a high but not perfect ROC-AUC. Deterministic for a seed.
  */
-export function* generateSessions(
-  o: GeneratorOptions,
-): Generator<{
+export function* generateSessions(o: GeneratorOptions): Generator<{
   session: SessionRow;
   events: EventRow[];
   /** ground truth, never written to the files */ purchasePower: number;

@@ -1,0 +1,113 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { generateSessions } from '../../../pipelines/datagen/ecommerce';
+import { validateSpec } from '../../spec/pipeline-spec';
+import { toCsvRows } from '../csv';
+import { duckdbEventLog } from './duckdb-engine';
+import { readEventLog } from './read-events';
+
+const COLUMNS = [
+  'event_time',
+  'event_type',
+  'product_id',
+  'category_code',
+  'brand',
+  'price',
+  'user_id',
+  'user_session',
+];
+const spec = validateSpec({
+  apiVersion: 'mlops.dev/v1',
+  kind: 'TrainingPipeline',
+  model: { name: 'events', task: 'regression' },
+  data: {
+    target: { column: 'target' },
+    maxInvalidRowFraction: 0.01,
+    columns: [
+      { name: 'event_time', type: 'datetime' },
+      { name: 'event_type', type: 'category', values: ['view', 'cart', 'purchase'] },
+      { name: 'product_id', type: 'integer' },
+      { name: 'category_code', type: 'string', nullable: true },
+      { name: 'brand', type: 'string', nullable: true },
+      { name: 'price', type: 'number', min: 0 },
+      { name: 'user_id', type: 'string' },
+      { name: 'user_session', type: 'string' },
+    ],
+  },
+  behaviour: {
+    entity: 'user_id',
+    time: 'event_time',
+    eventType: { column: 'event_type' },
+    price: 'price',
+    category: 'category_code',
+    brand: 'brand',
+    cutoff: '2026-03-01',
+    horizon: '2026-04-01',
+    target: 'purchase-spend',
+    sequence: { steps: 6 },
+  },
+  features: [{ column: 'spend_total', transform: 'log1p-standardize' }],
+});
+const options = { columns: spec.data.columns, delimiter: ',', maxInvalidRowFraction: 0.01, behaviour: spec.behaviour! };
+
+/** Both engines, on the same files: the same features, sequences and quarantine. */
+describe('TypeScript and DuckDB engines', () => {
+  let dir: string;
+  const events = [...generateSessions({ users: 400, seed: 5 })].flatMap((s) => s.events);
+  const lines = events.map((e) => COLUMNS.map((c) => e[c as keyof typeof e]));
+  // Some blanks and bad rows: an empty brand, a negative price, an unknown event type.
+  lines[3][4] = '';
+  lines[10][5] = -1;
+  lines[20][1] = 'click';
+  const text = toCsvRows([COLUMNS, ...lines]);
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'engines-'));
+    await writeFile(path.join(dir, 'events.csv'), text);
+    await writeFile(path.join(dir, 'events.csv.gz'), gzipSync(Buffer.from(text)));
+    const db = await (await DuckDBInstance.create(':memory:')).connect();
+    await db.run(
+      `COPY (SELECT * FROM read_csv('${dir}/events.csv', header = true, all_varchar = true)) TO '${dir}/events.parquet' (FORMAT parquet)`,
+    );
+    db.closeSync();
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it.each(['events.csv', 'events.csv.gz'])(
+    'agree on %s',
+    async (name) => {
+      const file = path.join(dir, name);
+      const ts = await readEventLog(createReadStream(file), name, options);
+      const duck = await duckdbEventLog(file, name, { ...options, format: 'csv' }, { threads: 2 });
+      expect(ts.table.rowCount).toBeGreaterThan(300);
+      expect(duck.table).toEqual(ts.table);
+      expect(duck.quarantinedRows).toBe(2);
+      expect(duck.quarantined.map((q) => [q.line, q.problem])).toEqual(ts.quarantined.map((q) => [q.line, q.problem]));
+      expect(duck.quarantined.map((q) => q.values)).toEqual(ts.quarantined.map((q) => q.values));
+      expect(duck.problemCounts).toEqual(ts.problemCounts);
+      expect([duck.totalRows, duck.header]).toEqual([ts.totalRows, ts.header]);
+    },
+    60_000,
+  );
+
+  it('reads Parquet to the same table', async () => {
+    const ts = await readEventLog(createReadStream(path.join(dir, 'events.csv')), 'events.csv', options);
+    const duck = await duckdbEventLog(path.join(dir, 'events.parquet'), 'events.parquet', {
+      ...options,
+      format: 'parquet',
+    });
+    expect(duck.table).toEqual(ts.table);
+  }, 60_000);
+
+  it('quarantines a row with the wrong number of fields', async () => {
+    const file = path.join(dir, 'short.csv');
+    await writeFile(file, `${text}2026-02-01T00:00:00Z,view,1\n`);
+    const duck = await duckdbEventLog(file, 'short.csv', { ...options, format: 'csv' });
+    expect(duck.quarantined.at(-1)?.problem).toMatchObject({ line: lines.length + 2, column: '(row)' });
+    expect(duck.quarantinedRows).toBe(3);
+  }, 60_000);
+});
