@@ -1,5 +1,6 @@
 import { type BehaviourSpec, instantMs } from '../../spec/behaviour-spec';
 import { type BehaviourTable, type SequenceStep, buildTable } from './output';
+import { PairSet } from './pair-set';
 
 const GROW = 1.5;
 
@@ -27,7 +28,7 @@ export class BehaviourAccumulator {
   private readonly ids = new Map<string, number>();
   private readonly names: string[] = [];
   private readonly dictionary = new Map<string, number>();
-  private readonly pairs = { days: new Set<number>(), categories: new Set<number>(), brands: new Set<number>() };
+  private readonly pairs = { days: new PairSet(), categories: new PairSet(), brands: new PairSet() };
   private cap = 0;
   private count = new Uint32Array(0); // events ≤ cutoff
   private byType = new Uint32Array(0); // [entity, type]
@@ -170,11 +171,8 @@ export class BehaviourAccumulator {
   }
 
   /** Counts a distinct (entity, value) pair once; the pair is one float key (entity < 2^32, value < 2^20). */
-  private pair(set: Set<number>, e: number, value: number, slot: number): void {
-    const key = e * 1_048_576 + value;
-    if (set.has(key)) return;
-    set.add(key);
-    this.distinct[e * 4 + slot]++;
+  private pair(set: PairSet, e: number, value: number, slot: number): void {
+    if (set.add(e * 1_048_576 + value)) this.distinct[e * 4 + slot]++;
   }
 
   /** Keeps the `steps + 1` most recent events (by time, then type index, then price) in fixed slots. */
