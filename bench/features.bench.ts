@@ -8,6 +8,7 @@ import { duckdbEventLog } from '../libs/tabular/behaviour/duckdb-engine';
 import { readEventLog } from '../libs/tabular/behaviour/read-events';
 import { writeEventsCsvGz } from '../pipelines/datagen/events';
 import { packageVersion, repoRoot } from './common';
+import { storedTableJson } from '../libs/tabular/sequence-table';
 
 /**
  * Ingest + behaviour features on generated event logs, per engine, each run in its own child process
@@ -50,7 +51,7 @@ async function child(engine: Engine, file: string, events: number): Promise<void
     ? await readEventLog(createReadStream(file, { highWaterMark: 1 << 20 }), path.basename(file), o)
     : await duckdbEventLog(file, path.basename(file), { ...o, format: engine.endsWith('parquet') ? 'parquet' : 'csv' });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const json = JSON.stringify(result.table);
+  const json = storedTableJson(result.table);
   const secondsWithJson = Number(process.hrtime.bigint() - started) / 1e9;
   const out: RunResult = {
     engine,

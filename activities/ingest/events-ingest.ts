@@ -18,6 +18,7 @@ import { toCsv } from '../../libs/tabular/csv';
 import { hasPii, piiHash, scrubRow } from '../../libs/tabular/pii';
 import type { DatasetSnapshot } from '../../workflows/contracts';
 import { type ActivityDeps, parseS3Uri, putJson, runPrefix } from '../common';
+import { storedTableJson } from '../../libs/tabular/sequence-table';
 
 /**
  * The engine for a CSV event log under `engine: auto`, chosen by measurement (bench/README.md,
@@ -72,7 +73,7 @@ export async function ingestEventLog(
   }
   const tableKey = `datasets/${digest}/tables/${sha256(canonicalJson([spec.data.columns, b])).slice(0, 16)}.json`;
   if (!(await deps.data.stat(tableKey))) {
-    await putStreamIfAbsent(deps, tableKey, Buffer.from(JSON.stringify(result.table)));
+    await putStreamIfAbsent(deps, tableKey, storedTableJson(result.table));
   }
 
   let quarantineKey: string | undefined;

@@ -8,7 +8,7 @@ import { aggregateTransactions } from '../../libs/tabular/aggregate';
 import { parseTable, toCsv } from '../../libs/tabular/csv';
 import { hasPii, scrubColumns, scrubRow } from '../../libs/tabular/pii';
 import { datasetExtension } from '../../libs/storage/upload-dataset';
-import type { StoredTable } from '../../libs/tabular/sequence-table';
+import { type StoredTable, storedTableJson } from '../../libs/tabular/sequence-table';
 import { validateTable } from '../../libs/tabular/validate';
 import type { DatasetSnapshot } from '../../workflows/contracts';
 import { type ActivityDeps, parseS3Uri, putJson, runPrefix } from '../common';
@@ -52,7 +52,7 @@ export function createIngestActivities(deps: ActivityDeps) {
         ? aggregateTransactions(columns, spec.aggregate)
         : { columns, rowCount: validated.rowCount };
       const tableKey = `datasets/${digest}/tables/${sha256(canonicalJson([spec.data.columns, spec.aggregate ?? null])).slice(0, 16)}.json`;
-      await putIfAbsent(deps, tableKey, Buffer.from(JSON.stringify(stored)));
+      await putIfAbsent(deps, tableKey, storedTableJson(stored));
 
       let quarantineKey: string | undefined;
       if (validated.quarantined.length > 0) {

@@ -38,7 +38,7 @@ export function aggregateTransactions(columns: Record<string, Cell[]>, a: Aggreg
   const entities = [...byEntity.keys()].sort();
   let rows = 0;
   const weeks = a.sequence?.weeks ?? 0;
-  const sequence: StoredSequence = { steps: weeks, channels: ['spend', 'transactions'], values: [], mask: [] };
+  const sequence = { steps: weeks, channels: ['spend', 'transactions'], values: [] as number[], mask: [] as number[] };
   for (const entity of entities) {
     const all = [...(byEntity.get(entity) as Map<number, number>).entries()].sort((x, y) => x[0] - y[0]);
     const calibration = all.filter(([d]) => d <= cutoff);
@@ -71,7 +71,12 @@ export function aggregateTransactions(columns: Record<string, Cell[]>, a: Aggreg
 }
 
 /** Appends one entity's weekly buckets (spend, transactions) and mask to `s` (steps = weeks ending at `cutoff`). */
-function pushWeeks(s: StoredSequence, calibration: [number, number][], cutoff: number, firstDay: number): void {
+function pushWeeks(
+  s: StoredSequence & { values: number[]; mask: number[] },
+  calibration: [number, number][],
+  cutoff: number,
+  firstDay: number,
+): void {
   const week = (day: number) => s.steps - 1 - Math.floor((cutoff - Math.floor(day)) / 7);
   const values = new Array<number>(s.steps * 2).fill(0);
   for (const [day, spend] of calibration) {

@@ -101,6 +101,8 @@ export class BehaviourAccumulator {
     order.sort((a, b) => (this.names[a] < this.names[b] ? -1 : this.names[a] > this.names[b] ? 1 : 0));
     const K = this.types.size;
     const W = this.windowsMs.length;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- read lazily by the getter below
+    const self = this;
     return buildTable(
       this.spec,
       order.map((e) => ({
@@ -125,7 +127,11 @@ export class BehaviourAccumulator {
           const k = (e * W + w) * 3;
           return { events: this.windowed[k], purchases: this.windowed[k + 1], spend: this.windowed[k + 2] };
         }),
-        steps: this.slots > 0 ? this.steps(e) : [],
+        // Built when the sequence step reads it, one entity at a time: materialising the kept events of
+        // every entity at once (millions of objects) was the largest part of peak memory.
+        get steps() {
+          return self.slots > 0 ? self.steps(e) : [];
+        },
       })),
     );
   }
