@@ -14,7 +14,8 @@ import { storedTableJson } from '../libs/tabular/sequence-table';
  * Ingest + behaviour features on generated event logs, per engine, each run in its own child process
  * (so peak RSS is that run's alone): `node dist/bench/features.bench.js [--sizes 1000000,10000000]`.
  * Engines: TypeScript streaming over CSV.gz, DuckDB over the same CSV.gz, DuckDB over Parquet.
- * Data under `.mlops/bench/` (generated once, seeded). Writes `bench/results/features.json`.
+ * Data under `.mlops/bench/` (generated once, seeded). Writes `bench/results/features.json`
+ * (`--engines typescript:csv.gz,…` runs some engines only and writes `features.<engines>.json`).
  */
 const ENGINES = ['typescript:csv.gz', 'duckdb:csv.gz', 'duckdb:parquet'] as const;
 type Engine = (typeof ENGINES)[number];
@@ -67,7 +68,7 @@ async function child(engine: Engine, file: string, events: number): Promise<void
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
-async function parent(sizes: number[]): Promise<void> {
+async function parent(sizes: number[], engines: readonly Engine[] = ENGINES): Promise<void> {
   const root = repoRoot();
   const dir = path.join(root, '.mlops/bench');
   await mkdir(dir, { recursive: true });
@@ -87,7 +88,7 @@ async function parent(sizes: number[]): Promise<void> {
       await toParquet(csv, parquet);
       generation[`parquet ${events}`] = round((Date.now() - t) / 1000);
     }
-    for (const engine of ENGINES) {
+    for (const engine of engines) {
       const file = engine.endsWith('parquet') ? parquet : csv;
       const r = spawnSync(process.execPath, [__filename, '--child', engine, file, String(events)], {
         encoding: 'utf8',
@@ -104,7 +105,7 @@ async function parent(sizes: number[]): Promise<void> {
     }
   }
   const ratios = Object.fromEntries(
-    ENGINES.map((e) => {
+    engines.map((e) => {
       const [small, large] = [sizes[0], sizes[sizes.length - 1]].map((n) =>
         runs.find((r) => r.engine === e && r.events === n),
       );
@@ -135,7 +136,9 @@ async function parent(sizes: number[]): Promise<void> {
     runs,
     timeRatioLargestToSmallest: ratios,
   };
-  await writeFile(path.join(root, 'bench/results/features.json'), `${JSON.stringify(result, null, 2)}\n`);
+  // A run of some engines only keeps its own file, so it never overwrites the full comparison.
+  const name = engines.length === ENGINES.length ? 'features' : `features.${engines.join('+').replace(/[:.]/g, '-')}`;
+  await writeFile(path.join(root, `bench/results/${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
 }
 
 async function toParquet(csv: string, parquet: string): Promise<void> {
@@ -169,6 +172,13 @@ if (require.main === module) {
       ? child(argv[1] as Engine, argv[2], Number(argv[3]))
       : parent(
           (argv.includes('--sizes') ? argv[argv.indexOf('--sizes') + 1] : '1000000,10000000').split(',').map(Number),
+          argv.includes('--engines')
+            ? (argv[argv.indexOf('--engines') + 1].split(',').filter((e) => {
+                if (!(ENGINES as readonly string[]).includes(e))
+                  throw new Error(`unknown engine ${e}: one of ${ENGINES.join(', ')}`);
+                return true;
+              }) as Engine[])
+            : ENGINES,
         );
   run.catch((err: unknown) => {
     console.error(err);
