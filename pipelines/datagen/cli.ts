@@ -3,19 +3,8 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { toCsvRows } from '../../libs/tabular/csv';
-import { type EventRow, type SessionRow, generateSessions } from './ecommerce';
-import { writeEventsCsvGz, writeEventsParquet } from './events';
-
-const EVENT_COLUMNS: (keyof EventRow)[] = [
-  'event_time',
-  'event_type',
-  'product_id',
-  'category_code',
-  'brand',
-  'price',
-  'user_id',
-  'user_session',
-];
+import { type SessionRow, generateSessions } from './ecommerce';
+import { EVENT_COLUMNS, writeEventsCsvGz, writeEventsParquet } from './events';
 
 /**
  * `node dist/pipelines/datagen/cli.js --users 3000 --seed 42 --out <dir>` writes `events.csv` (the raw

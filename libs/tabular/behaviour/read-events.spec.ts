@@ -1,51 +1,12 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { generateSessions } from '../../../pipelines/datagen/ecommerce';
-import { validateSpec } from '../../spec/pipeline-spec';
+import { EVENT_COLUMNS, eventLogSpec } from '../../../test/support/event-log';
 import { toCsvRows } from '../csv';
 import { instant, readEventLog } from './read-events';
 
-const COLUMNS = [
-  'event_time',
-  'event_type',
-  'product_id',
-  'category_code',
-  'brand',
-  'price',
-  'user_id',
-  'user_session',
-];
-const spec = validateSpec({
-  apiVersion: 'mlops.dev/v1',
-  kind: 'TrainingPipeline',
-  model: { name: 'events', task: 'regression' },
-  data: {
-    target: { column: 'target' },
-    columns: [
-      { name: 'event_time', type: 'datetime' },
-      { name: 'event_type', type: 'category', values: ['view', 'cart', 'purchase'] },
-      { name: 'product_id', type: 'integer' },
-      { name: 'category_code', type: 'string', nullable: true },
-      { name: 'brand', type: 'string', nullable: true },
-      { name: 'price', type: 'number', min: 0 },
-      { name: 'user_id', type: 'string' },
-      { name: 'user_session', type: 'string' },
-    ],
-  },
-  behaviour: {
-    entity: 'user_id',
-    time: 'event_time',
-    eventType: { column: 'event_type' },
-    price: 'price',
-    category: 'category_code',
-    brand: 'brand',
-    cutoff: '2026-03-01',
-    horizon: '2026-04-01',
-    target: 'purchase-spend',
-    sequence: { steps: 8 },
-  },
-  features: [{ column: 'spend_total', transform: 'log1p-standardize' }],
-});
+const COLUMNS: string[] = EVENT_COLUMNS;
+const spec = eventLogSpec({ steps: 8, maxInvalidRowFraction: 0 });
 const behaviour = spec.behaviour!;
 const options = { columns: spec.data.columns, delimiter: ',', maxInvalidRowFraction: 0, behaviour };
 
