@@ -1,6 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { InvalidArgumentError, MlopsError, NON_RETRYABLE_CODES } from '../libs/common/errors';
 import type { ObjectStore } from '../libs/storage/object-store';
+import type { StoredTable } from '../libs/tabular/sequence-table';
+import { decodeStoredTable } from '../libs/tabular/stored-table-codec';
 import type { ModelRegistry } from '../libs/registry/model-registry';
 import type { TfBackendInfo } from '../models/tf-backend';
 
@@ -62,4 +64,13 @@ export async function putJson(store: ObjectStore, key: string, value: unknown): 
 
 export async function getJson<T>(store: ObjectStore, key: string): Promise<T> {
   return JSON.parse((await store.get(key)).toString('utf8')) as T;
+}
+
+/**
+ * A snapshot's stored table (binary `.mltable`, or a legacy JSON table).
+ *
+ * @throws IntegrityError naming the key when the object is truncated or corrupt.
+ */
+export async function getStoredTable(store: ObjectStore, key: string): Promise<StoredTable> {
+  return decodeStoredTable(await store.get(key), key);
 }

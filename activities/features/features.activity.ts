@@ -1,7 +1,6 @@
 import { log } from '@temporalio/activity';
 import { DataValidationError } from '../../libs/common/errors';
 import type { PipelineSpec } from '../../libs/spec/pipeline-spec';
-import type { StoredTable } from '../../libs/tabular/sequence-table';
 import { splitIndexes } from '../../libs/tabular/split';
 import {
   type FittedTransform,
@@ -13,7 +12,7 @@ import {
 } from '../../models/transform';
 import type { DatasetSnapshot } from '../../workflows/contracts';
 import { fitSequence, sequenceInput } from '../../models/sequence-features';
-import { type ActivityDeps, getJson, putJson, runPrefix } from '../common';
+import { type ActivityDeps, getStoredTable, putJson, runPrefix } from '../common';
 
 export const SPLITS = ['train', 'validation', 'test'] as const;
 export type SplitName = (typeof SPLITS)[number];
@@ -48,7 +47,7 @@ export function createFeatureActivities(deps: ActivityDeps) {
      *   does not match its shape.
      */
     async prepareFeatures({ run, spec, snapshot }: FeaturesInput): Promise<FeatureSet> {
-      const table = await getJson<StoredTable>(deps.data, snapshot.tableKey);
+      const table = await getStoredTable(deps.data, snapshot.tableKey);
       const target = table.columns[spec.data.target.column];
       const encodeOnly = { task: spec.model.task, target: spec.data.target } as FittedTransform;
       const labels = Float32Array.from(target, (v) => encodeTarget(encodeOnly, v));

@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DataValidationError, InvalidArgumentError } from '../../libs/common/errors';
 import { canonicalJson, sha256 } from '../../libs/common/hash';
@@ -18,7 +18,7 @@ import { toCsv } from '../../libs/tabular/csv';
 import { hasPii, piiHash, scrubRow } from '../../libs/tabular/pii';
 import type { DatasetSnapshot } from '../../workflows/contracts';
 import { type ActivityDeps, parseS3Uri, putJson, runPrefix } from '../common';
-import { storedTableJson } from '../../libs/tabular/sequence-table';
+import { STORED_TABLE_EXTENSION, storedTableChunks } from '../../libs/tabular/stored-table-codec';
 
 /**
  * The engine for a CSV event log under `engine: auto`, chosen by measurement (bench/README.md,
@@ -36,7 +36,7 @@ export function chooseEngine(b: BehaviourSpec, file: string): 'typescript' | 'du
  * Ingest of an event log (specs with `behaviour`): the object is read as a stream and folded into
  * one row per entity on the way (TypeScript engine), or streamed to a temporary file that DuckDB
  * reads (DuckDB engine, Parquet); either way memory does not grow with the number of events.
- * Stores the per-entity table (with its sequences) as the snapshot's table, the source bytes when
+ * Stores the per-entity table (with its sequences, binary `.mltable`) as the snapshot's table, the source bytes when
  * they hold no PII, and the quarantine and anomaly report of the run.
  *
  * @throws DataValidationError as the CSV path does (file, row, column, expected, found).
@@ -71,9 +71,10 @@ export async function ingestEventLog(
   if (!hasPii(spec.data.columns) && !(bucket === deps.data.bucket && key === canonical)) {
     if (!(await deps.data.stat(canonical))) await putStreamIfAbsent(deps, canonical, await store.getStream(key));
   }
-  const tableKey = `datasets/${digest}/tables/${sha256(canonicalJson([spec.data.columns, b])).slice(0, 16)}.json`;
+  const tableKey = `datasets/${digest}/tables/${sha256(canonicalJson([spec.data.columns, b])).slice(0, 16)}${STORED_TABLE_EXTENSION}`;
   if (!(await deps.data.stat(tableKey))) {
-    await putStreamIfAbsent(deps, tableKey, storedTableJson(result.table));
+    const { byteLength, chunks } = storedTableChunks(result.table);
+    await putStreamIfAbsent(deps, tableKey, Readable.from(chunks, { objectMode: false }), byteLength);
   }
 
   let quarantineKey: string | undefined;
@@ -148,10 +149,9 @@ async function viaDuckDb(stream: Readable, file: string, o: EventLogOptions): Pr
   }
 }
 
-async function putStreamIfAbsent(deps: ActivityDeps, key: string, body: Readable | Buffer): Promise<void> {
+async function putStreamIfAbsent(deps: ActivityDeps, key: string, body: Readable, size?: number): Promise<void> {
   try {
-    if (Buffer.isBuffer(body)) await deps.data.put(key, body, { ifNoneMatch: '*' });
-    else await deps.data.putStream(key, body, undefined, { ifNoneMatch: '*' });
+    await deps.data.putStream(key, body, size, { ifNoneMatch: '*' });
   } catch (err) {
     if (!(err instanceof PreconditionFailedError)) throw err;
   }

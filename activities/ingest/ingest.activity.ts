@@ -8,7 +8,8 @@ import { aggregateTransactions } from '../../libs/tabular/aggregate';
 import { parseTable, toCsv } from '../../libs/tabular/csv';
 import { hasPii, scrubColumns, scrubRow } from '../../libs/tabular/pii';
 import { datasetExtension } from '../../libs/storage/upload-dataset';
-import { type StoredTable, storedTableJson } from '../../libs/tabular/sequence-table';
+import type { StoredTable } from '../../libs/tabular/sequence-table';
+import { STORED_TABLE_EXTENSION, storedTableBytes } from '../../libs/tabular/stored-table-codec';
 import { validateTable } from '../../libs/tabular/validate';
 import type { DatasetSnapshot } from '../../workflows/contracts';
 import { type ActivityDeps, parseS3Uri, putJson, runPrefix } from '../common';
@@ -51,8 +52,8 @@ export function createIngestActivities(deps: ActivityDeps) {
       const stored: StoredTable = spec.aggregate
         ? aggregateTransactions(columns, spec.aggregate)
         : { columns, rowCount: validated.rowCount };
-      const tableKey = `datasets/${digest}/tables/${sha256(canonicalJson([spec.data.columns, spec.aggregate ?? null])).slice(0, 16)}.json`;
-      await putIfAbsent(deps, tableKey, storedTableJson(stored));
+      const tableKey = `datasets/${digest}/tables/${sha256(canonicalJson([spec.data.columns, spec.aggregate ?? null])).slice(0, 16)}${STORED_TABLE_EXTENSION}`;
+      await putIfAbsent(deps, tableKey, storedTableBytes(stored));
 
       let quarantineKey: string | undefined;
       if (validated.quarantined.length > 0) {

@@ -1,8 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { StoredTable } from '../../activities/ingest/ingest.activity';
-import { getJson } from '../../activities/common';
+import { getStoredTable } from '../../activities/common';
 import { uploadDatasetFile } from '../../libs/storage/upload-dataset';
 import { writeEventsCsvGz } from '../../pipelines/datagen/events';
 import { progressQuery } from '../../workflows/contracts';
@@ -48,7 +47,7 @@ describe('purchase power on a generated event log (pipelines/generated-events-pu
 
     expect(progress.status).toBe('awaiting-approval');
     const snapshot = progress.dataset!;
-    const table = await getJson<StoredTable>(env.data, snapshot.tableKey);
+    const table = await getStoredTable(env.data, snapshot.tableKey);
     expect(table.rowCount).toBe(snapshot.rows);
     expect(table.rowCount).toBeGreaterThan(1_500);
     expect(new Set(table.columns.entity).size).toBe(table.rowCount);

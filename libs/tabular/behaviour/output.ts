@@ -98,7 +98,8 @@ function buildSequence(spec: BehaviourSpec, stats: EntityStats[]): StoredSequenc
   const C = channels.length;
   const K = spec.eventType.values.length;
   // Typed arrays: a 10M-event log keeps ~35M values here; a number[] would be boxed, then copied to doubles.
-  const values = new Float64Array(stats.length * steps * C);
+  // Float32, as the table stores them and training reads them: the stored table is written without a copy.
+  const values = new Float32Array(stats.length * steps * C);
   const mask = new Uint8Array(stats.length * steps);
   stats.forEach((s, r) => {
     const sorted = [...s.steps].sort((a, b) => a.time - b.time || a.type - b.type || a.price - b.price);
