@@ -40,6 +40,17 @@ const io = proxyActivities<PipelineActivities>({
 });
 
 /**
+ * Ingest of an event log streams files of any size (50M events: minutes to hours on a small worker), so it gets
+ * hours to run and is kept alive by its heartbeats (progress every 5 s; the longest stretch without one is the
+ * synchronous output step, well under the timeout). A plain CSV ingest does not heartbeat yet and keeps `io`.
+ */
+const eventLogIngest = proxyActivities<PipelineActivities>({
+  startToCloseTimeout: '6 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: { maximumAttempts: 5, initialInterval: '1s', nonRetryableErrorTypes },
+});
+
+/**
  * ingest → features → training (candidate + baseline) → evaluation → gates → registration →
  * human approval → promotion of `champion`. Every stage's state is queryable (`progress`),
  * mirrored in search attributes, and the whole run is the audit trail in the history.
@@ -170,7 +181,11 @@ export async function trainingPipelineWorkflow(input: PipelineInput): Promise<Pi
     specHash: input.specHash,
   });
   enter('ingest');
-  const snapshot = await io.ingestDataset({ run, spec, datasetUri: input.datasetUri });
+  const snapshot = await (spec.behaviour ? eventLogIngest : io).ingestDataset({
+    run,
+    spec,
+    datasetUri: input.datasetUri,
+  });
   state.dataset = snapshot;
 
   enter('features');

@@ -19,6 +19,7 @@ import { hasPii, piiHash, scrubRow } from '../../libs/tabular/pii';
 import type { DatasetSnapshot } from '../../workflows/contracts';
 import { type ActivityDeps, parseS3Uri, putJson, runPrefix } from '../common';
 import { STORED_TABLE_EXTENSION, storedTableChunks } from '../../libs/tabular/stored-table-codec';
+import { IngestHeartbeat } from './ingest-heartbeat';
 
 /**
  * The engine for a CSV event log under `engine: auto`, chosen by measurement (bench/README.md,
@@ -36,8 +37,10 @@ export function chooseEngine(b: BehaviourSpec, file: string): 'typescript' | 'du
  * Ingest of an event log (specs with `behaviour`): the object is read as a stream and folded into
  * one row per entity on the way (TypeScript engine), or streamed to a temporary file that DuckDB
  * reads (DuckDB engine, Parquet); either way memory does not grow with the number of events.
- * Stores the per-entity table (with its sequences, binary `.mltable`) as the snapshot's table, the source bytes when
- * they hold no PII, and the quarantine and anomaly report of the run.
+ * Stores the per-entity table (with its sequences, binary `.mltable`) as the snapshot's table, the source
+ * bytes when they hold no PII, and the quarantine and anomaly report of the run. Heartbeats its progress
+ * (bytes, events) every few seconds; cancellation aborts the stream or the DuckDB query and removes the
+ * temporary files.
  *
  * @throws DataValidationError as the CSV path does (file, row, column, expected, found).
  */
@@ -56,10 +59,11 @@ export async function ingestEventLog(
     behaviour: b,
   };
   const engine = chooseEngine(b, file);
+  const beat = new IngestHeartbeat();
   const result =
     engine === 'typescript'
-      ? await readEventLog(await store.getStream(key), file, options)
-      : await viaDuckDb(await store.getStream(key), file, options);
+      ? await readWithHeartbeat(await store.getStream(key), file, options, beat)
+      : await viaDuckDb(await store.getStream(key), file, options, beat);
 
   const entityPii = spec.data.columns.find((c) => c.name === b.entity)?.pii;
   if (entityPii === 'hash') {
@@ -74,7 +78,9 @@ export async function ingestEventLog(
   const tableKey = `datasets/${digest}/tables/${sha256(canonicalJson([spec.data.columns, b])).slice(0, 16)}${STORED_TABLE_EXTENSION}`;
   if (!(await deps.data.stat(tableKey))) {
     const { byteLength, chunks } = storedTableChunks(result.table);
-    await putStreamIfAbsent(deps, tableKey, Readable.from(chunks, { objectMode: false }), byteLength);
+    await beat.during('storing', () =>
+      putStreamIfAbsent(deps, tableKey, Readable.from(chunks, { objectMode: false }), byteLength),
+    );
   }
 
   let quarantineKey: string | undefined;
@@ -116,15 +122,38 @@ export async function ingestEventLog(
   };
 }
 
+/** The TypeScript engine over the object's stream, heartbeating bytes and events read; cancellation aborts it. */
+export function readWithHeartbeat(
+  stream: Readable,
+  file: string,
+  o: EventLogOptions,
+  beat = new IngestHeartbeat(),
+): Promise<EventLogResult> {
+  return readEventLog(stream, file, o, {
+    signal: beat.signal,
+    onProgress: (p) => beat.progress({ phase: 'reading', ...p }),
+  });
+}
+
 /** DuckDB reads local files only (its httpfs extension is not installed): spool the object, hashing it on the way. */
-async function viaDuckDb(stream: Readable, file: string, o: EventLogOptions): Promise<EventLogResult> {
+async function viaDuckDb(
+  stream: Readable,
+  file: string,
+  o: EventLogOptions,
+  beat: IngestHeartbeat,
+): Promise<EventLogResult> {
   const dir = await mkdtemp(path.join(tmpdir(), 'mlops-events-'));
   try {
     const parquet = /\.parquet$/i.test(file);
     const local = path.join(dir, parquet ? 'events.parquet' : file.endsWith('.gz') ? 'events.csv.gz' : 'events.csv');
     const hash = createHash('sha256');
-    stream.on('data', (chunk: Buffer) => hash.update(chunk));
-    await pipeline(stream, createWriteStream(local));
+    let spooled = 0;
+    stream.on('data', (chunk: Buffer) => {
+      hash.update(chunk);
+      spooled += chunk.length;
+      beat.progress({ phase: 'spooling', bytesRead: spooled });
+    });
+    await pipeline(stream, createWriteStream(local), { signal: beat.signal });
     const digest = hash.digest('hex');
     const head = Buffer.alloc(4);
     const handle = await open(local, 'r');
@@ -137,11 +166,13 @@ async function viaDuckDb(stream: Readable, file: string, o: EventLogOptions): Pr
     if (parquet && head.toString('latin1') !== 'PAR1') {
       throw new DataValidationError(`${file}: named .parquet but is not Parquet data`, { file });
     }
-    const result = await duckdbEventLog(
-      local,
-      file,
-      { ...o, format: parquet ? 'parquet' : 'csv' },
-      { tempDirectory: dir },
+    const result = await beat.during('duckdb', () =>
+      duckdbEventLog(
+        local,
+        file,
+        { ...o, format: parquet ? 'parquet' : 'csv' },
+        { tempDirectory: dir, signal: beat.signal },
+      ),
     );
     return { sha256: digest, ...result };
   } finally {

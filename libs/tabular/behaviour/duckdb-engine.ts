@@ -13,6 +13,8 @@ export interface DuckDbOptions {
   threads?: number;
   memoryLimit?: string;
   tempDirectory?: string;
+  /** Aborting interrupts the running query; the call then rejects with `signal.reason`. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -22,7 +24,8 @@ export interface DuckDbOptions {
  * rejected by the CSV reader and quarantined with its message. Lines of quarantined rows are the
  * row's position among the parsed rows + 1 (the physical line when no row spans lines or is rejected).
  *
- * @throws DataValidationError for an empty file, missing columns, or invalid rows above the tolerance.
+ * @throws DataValidationError for an empty file, missing columns, or invalid rows above the tolerance;
+ *   `settings.signal.reason` once it is aborted.
  */
 export async function duckdbEventLog(
   path: string,
@@ -35,9 +38,14 @@ export async function duckdbEventLog(
   if (settings.tempDirectory) config.temp_directory = settings.tempDirectory;
   const instance = await DuckDBInstance.create(':memory:', config);
   const db = await instance.connect();
+  const { signal } = settings;
+  const interrupt = () => db.interrupt();
+  signal?.addEventListener('abort', interrupt, { once: true });
   try {
+    signal?.throwIfAborted();
     return await run(db, path, file, o);
   } catch (err) {
+    if (signal?.aborted) throw signal.reason;
     if (err instanceof DataValidationError) throw err;
     const message = (err as Error).message;
     if (/empty|No data|could not detect|Invalid Input Error|Parquet|magic bytes|gzip/i.test(message)) {
@@ -45,6 +53,7 @@ export async function duckdbEventLog(
     }
     throw err;
   } finally {
+    signal?.removeEventListener('abort', interrupt);
     db.closeSync();
     instance.closeSync();
   }

@@ -63,6 +63,24 @@ describe('TypeScript and DuckDB engines', () => {
     expect(duck.table).toEqual(ts.table);
   }, 60_000);
 
+  it("both stop when aborted, rejecting with the signal's reason", async () => {
+    const file = path.join(dir, 'events.csv');
+    const reason = new Error('cancelled');
+    const duck = new AbortController();
+    setTimeout(() => duck.abort(reason), 20);
+    await expect(
+      duckdbEventLog(file, 'events.csv', { ...options, format: 'csv' }, { signal: duck.signal }),
+    ).rejects.toBe(reason);
+    const ts = new AbortController();
+    const stream = createReadStream(file, { highWaterMark: 1024 });
+    const read = readEventLog(stream, 'events.csv', options, {
+      signal: ts.signal,
+      onProgress: (p) => p.rows > 10 && ts.abort(reason),
+    });
+    await expect(read).rejects.toBe(reason);
+    expect(stream.destroyed).toBe(true);
+  }, 60_000);
+
   it('quarantines a row with the wrong number of fields', async () => {
     const file = path.join(dir, 'short.csv');
     await writeFile(file, `${text}2026-02-01T00:00:00Z,view,1\n`);

@@ -25,6 +25,20 @@ export interface EventLogResult {
   table: BehaviourTable;
 }
 
+/** Progress of a streamed read: bytes taken from the source (compressed, if gzip) and data rows parsed. */
+export interface ReadProgress {
+  bytesRead: number;
+  rows: number;
+}
+
+/** How a caller follows and stops a long read (the ingest activity: heartbeats and cancellation). */
+export interface ReadControl {
+  /** Called after each chunk of the source is folded. */
+  onProgress?: (p: ReadProgress) => void;
+  /** Aborting destroys the source and rejects with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
 export interface EventLogOptions {
   columns: ColumnSpec[];
   delimiter: string;
@@ -39,14 +53,40 @@ export interface EventLogOptions {
  *
  * @throws DataValidationError naming the file (and row, column, expected, found where there is one):
  *   empty file, header only, duplicate or missing columns, corrupt gzip, a `.gz` name on plain data,
- *   bytes that are not UTF-8, an unterminated quote, or invalid rows above the tolerance.
+ *   bytes that are not UTF-8, an unterminated quote, or invalid rows above the tolerance; `signal.reason`
+ *   when `control.signal` is aborted.
  */
 export async function readEventLog(
   source: AsyncIterable<Buffer>,
   file: string,
   o: EventLogOptions,
+  control: ReadControl = {},
+): Promise<EventLogResult> {
+  const { signal } = control;
+  signal?.throwIfAborted();
+  // A stalled source never yields again, so an abort must reach it rather than wait for the next chunk.
+  const stop = () => {
+    if (source instanceof Readable) source.destroy(signal?.reason as Error);
+  };
+  signal?.addEventListener('abort', stop, { once: true });
+  try {
+    return await read(source, file, o, control);
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason;
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', stop);
+  }
+}
+
+async function read(
+  source: AsyncIterable<Buffer>,
+  file: string,
+  o: EventLogOptions,
+  { signal, onProgress }: ReadControl,
 ): Promise<EventLogResult> {
   const hash = createHash('sha256');
+  let bytesRead = 0;
   const iterator = source[Symbol.asyncIterator]();
   const first = await iterator.next();
   const head: Buffer | undefined = first.done ? undefined : first.value;
@@ -55,10 +95,12 @@ export async function readEventLog(
   async function* bytes() {
     if (head) {
       hash.update(head);
+      bytesRead += head.length;
       yield head;
     }
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
       hash.update(next.value);
+      bytesRead += next.value.length;
       yield next.value;
     }
   }
@@ -85,6 +127,8 @@ export async function readEventLog(
         if (t.charCodeAt(0) === 0xfeff) t = t.slice(1);
       }
       parser.push(t);
+      signal?.throwIfAborted();
+      onProgress?.({ bytesRead, rows: rows.rows });
     }
   } catch (err) {
     if ((err as { code?: string }).code?.startsWith('Z_')) {
@@ -105,6 +149,11 @@ class RowFolder {
   private readonly acc: BehaviourAccumulator;
   private total = 0;
   private bad = 0;
+
+  /** Data rows seen so far. */
+  get rows(): number {
+    return this.total;
+  }
   private readonly quarantined: EventLogResult['quarantined'] = [];
   private readonly problemCounts: Record<string, number> = {};
 
