@@ -73,7 +73,8 @@ export async function ingestEventLog(
   const canonical = `datasets/${digest}/source${datasetExtension(key)}`;
   // The raw bytes are kept as the snapshot's source only when they hold no personal data.
   if (!hasPii(spec.data.columns) && !(bucket === deps.data.bucket && key === canonical)) {
-    if (!(await deps.data.stat(canonical))) await putStreamIfAbsent(deps, canonical, await store.getStream(key));
+    if (!(await deps.data.stat(canonical)))
+      await beat.during('storing', async () => putStreamIfAbsent(deps, canonical, await store.getStream(key)));
   }
   const tableKey = `datasets/${digest}/tables/${sha256(canonicalJson([spec.data.columns, b])).slice(0, 16)}${STORED_TABLE_EXTENSION}`;
   if (!(await deps.data.stat(tableKey))) {
@@ -175,6 +176,10 @@ async function viaDuckDb(
       ),
     );
     return { sha256: digest, ...result };
+  } catch (err) {
+    // The spool's pipeline rejects with an AbortError; the activity reports the cancellation itself.
+    if (beat.signal?.aborted) throw beat.signal.reason;
+    throw err;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
