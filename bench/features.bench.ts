@@ -40,6 +40,8 @@ interface RunResult {
   eventsPerSecond: number;
   peakRssMb: number;
   tableMb: number;
+  /** 1-minute load average when the child started (the machine is shared). */
+  loadAtStart: number;
   features?: FeaturesResult;
 }
 
@@ -69,6 +71,7 @@ async function child(engine: Engine, file: string, events: number, tableFile: st
     maxInvalidRowFraction: s.data.maxInvalidRowFraction,
     behaviour: s.behaviour!,
   };
+  const loadAtStart = round(os.loadavg()[0]);
   const started = process.hrtime.bigint();
   const result = engine.startsWith('typescript')
     ? await readEventLog(createReadStream(file, { highWaterMark: 1 << 20 }), path.basename(file), o)
@@ -87,6 +90,7 @@ async function child(engine: Engine, file: string, events: number, tableFile: st
     eventsPerSecond: Math.round(events / seconds),
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     tableMb: round(byteLength / 1e6),
+    loadAtStart,
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
