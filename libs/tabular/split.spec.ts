@@ -43,6 +43,15 @@ describe(splitIndexes.name, () => {
     expect(s.train.length + s.validation.length + s.test.length).toBe(40);
   });
 
+  it('splits 600k rows, and one group of 300k, without overflowing the stack', () => {
+    const labels = new Float32Array(600_000);
+    const split = splitIndexes(labels, { strategy: 'random', seed: 1, validation: 0.15, test: 0.15 });
+    expect(split.train.length + split.validation.length + split.test.length).toBe(labels.length);
+    const keys = Array.from({ length: labels.length }, (_, i) => (i < 300_000 ? 'big' : `u${i}`));
+    const grouped = splitIndexes(labels, { strategy: 'group', seed: 1, validation: 0.15, test: 0.15 }, keys);
+    expect(grouped.train.length + grouped.validation.length + grouped.test.length).toBe(labels.length);
+  });
+
   it('is a function of the seed', () => {
     expect(splitIndexes(labels, options)).toEqual(splitIndexes(labels, options));
     expect(splitIndexes(labels, { ...options, seed: 43 }).test).not.toEqual(splitIndexes(labels, options).test);

@@ -53,9 +53,9 @@ export function splitIndexes(
     const rows = shuffled(groups.get(key) as number[], rand);
     const nTest = Math.round(rows.length * options.test);
     const nValidation = Math.round(rows.length * options.validation);
-    out.test.push(...rows.slice(0, nTest));
-    out.validation.push(...rows.slice(nTest, nTest + nValidation));
-    out.train.push(...rows.slice(nTest + nValidation));
+    append(out.test, rows, 0, nTest);
+    append(out.validation, rows, nTest, nTest + nValidation);
+    append(out.train, rows, nTest + nValidation, rows.length);
   }
   for (const k of ['train', 'validation', 'test'] as const) out[k].sort((a, b) => a - b);
   return out;
@@ -104,10 +104,15 @@ function groupSplit(keys: ArrayLike<unknown>, o: SplitOptions): SplitIndexes {
     const rows = groups.get(name) as number[];
     const into =
       out.test.length < targets.test ? 'test' : out.validation.length < targets.validation ? 'validation' : 'train';
-    out[into].push(...rows);
+    append(out[into], rows, 0, rows.length);
   }
   for (const k of ['train', 'validation', 'test'] as const) out[k].sort((a, b) => a - b);
   return out;
+}
+
+/** `to.push(...from.slice(start, end))` without spreading: a spread of ~100k+ arguments overflows the stack. */
+function append(to: number[], from: number[], start: number, end: number): void {
+  for (let i = start; i < end; i++) to.push(from[i]);
 }
 
 /** A split key as text: cells are strings, numbers or booleans; anything else by its JSON. */
