@@ -7,7 +7,7 @@ import type { Deployment } from '../../libs/registry/deployments';
 import type { GateResult, RolloutStatus } from '../../workflows/contracts';
 import type { RunDetail, RunSummary } from '../control-plane/runs/runs.service';
 import type { ScheduleView } from '../control-plane/schedules/schedules.service';
-import { type ApiClient, ApiError, EXIT } from './api-client';
+import { type ApiClient, EXIT } from './api-client';
 import { formatMetrics, renderProgress } from './progress';
 
 export interface Output {
@@ -232,19 +232,9 @@ export async function createSchedule(
   return EXIT.ok;
 }
 
-/** DELETE /schedules/:id (the API client has no DELETE helper; a 204 has no body). */
+/** DELETE /schedules/:id. */
 export async function deleteSchedule(api: ApiClient, out: Output, id: string): Promise<number> {
-  const res = await fetch(`${api.baseUrl}/schedules/${encodeURIComponent(id)}`, {
-    method: 'DELETE',
-    headers: { authorization: `Bearer ${api.token}` },
-  });
-  if (!res.ok) {
-    const body = (await res.json().catch(() => ({}))) as { message?: unknown };
-    throw new ApiError(
-      res.status,
-      `DELETE /schedules/${id}: ${res.status} ${typeof body.message === 'string' ? body.message : res.statusText}`,
-    );
-  }
+  await api.delete(`/schedules/${encodeURIComponent(id)}`);
   out.print(out.json ? JSON.stringify({ id, deleted: true }) : `schedule ${id} deleted`);
   return EXIT.ok;
 }
