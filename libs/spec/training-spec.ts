@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { duration } from './rollout-spec';
 
 /**
- * Spec fields for model architectures and target transforms (hooked into `training` and `aggregate` of
- * pipeline-spec.ts). None has a zod default except `training.model` (`mlp`, as before), so specs that omit them
- * validate and hash exactly as they did.
+ * The `training` section of a pipeline spec ({@link TrainingSchema}, assembled in pipeline-spec.ts) and its rules,
+ * plus the weekly sequence option of `aggregate`. The architecture and target-transform fields have no zod default
+ * except `training.model` (`mlp`, as before), so specs that omit them validate and hash exactly as they did.
  */
 
 export const TrainingModelSchema = z
