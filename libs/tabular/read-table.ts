@@ -41,7 +41,7 @@ export interface TableResult {
 export class TableBuilder {
   private header?: string[];
   private fromFile = true;
-  private present: { col: ColumnSpec; index: number; out: Cell[] }[] = [];
+  private present: { col: ColumnSpec; index: number; out: Cell[]; seen?: Map<string, string> }[] = [];
   private absent: Cell[][] = [];
   private readonly columns: Record<string, Cell[]>;
   private readonly problems: ProblemLog;
@@ -66,7 +66,12 @@ export class TableBuilder {
     this.fromFile = fromFile;
     this.present = this.o.columns
       .filter((c) => header.includes(c.name))
-      .map((col) => ({ col, index: header.indexOf(col.name), out: this.columns[col.name] }));
+      .map((col) => ({
+        col,
+        index: header.indexOf(col.name),
+        out: this.columns[col.name],
+        seen: col.type === 'category' ? new Map<string, string>() : undefined,
+      }));
     this.absent = this.o.columns.filter((c) => !header.includes(c.name)).map((c) => this.columns[c.name]);
   }
 
@@ -88,12 +93,10 @@ export class TableBuilder {
     if (this.problems.total === 0) this.checkColumns(this.header);
     const typed = this.typed;
     for (let k = 0; k < this.present.length; k++) {
-      const { col, index } = this.present[k];
+      const { col, index, seen } = this.present[k];
       const result = parseCell(fields[index], col);
       if ('error' in result) this.problems.note(line, col.name, result.error, foundValue(fields[index], col));
-      // V8 keeps strings of 13+ characters as slices of the chunk they came from: kept, they would keep every chunk.
-      else
-        typed[k] = typeof result.value === 'string' && result.value.length >= 13 ? detach(result.value) : result.value;
+      else typed[k] = typeof result.value === 'string' ? keep(result.value, seen) : result.value;
     }
     if (this.problems.endRow(fields)) return;
     for (let k = 0; k < this.present.length; k++) this.present[k].out.push(typed[k]);
@@ -116,6 +119,22 @@ export class TableBuilder {
       problemCounts,
     };
   }
+}
+
+/** Categories above this many distinct values per column are kept as they come, not shared. */
+const MAX_SHARED_CATEGORIES = 100_000;
+
+/**
+ * A string to keep in a column: one shared copy per distinct category (a million rows of "mobile" are one
+ * string, not a million), and never a slice of a parser chunk (V8 keeps strings of 13+ characters as
+ * slices of the text they came from: kept, they would keep every chunk alive).
+ */
+function keep(value: string, seen: Map<string, string> | undefined): string {
+  const shared = seen?.get(value);
+  if (shared !== undefined) return shared;
+  const own = value.length >= 13 ? detach(value) : value;
+  if (seen && seen.size < MAX_SHARED_CATEGORIES) seen.set(own, own);
+  return own;
 }
 
 /**
