@@ -115,4 +115,56 @@ describe(readTable.name, () => {
       'users.csv, row 3, column "age": expected a value ≥ 18, found "5" (2 of 5 rows invalid, tolerance 39.00%)',
     );
   });
+
+  it('keeps quarantined rows, not the rest, and closes the source when it refuses a file', async () => {
+    const rows = Array.from({ length: 50 }, (_, i) => `${i === 7 ? 5 : 30},1,mobile,true`).join('\n');
+    const source = Readable.from([
+      Buffer.from(`age,spend,device,bought\n${rows}\n`),
+      Buffer.from('31,x,mobile,true\n'),
+    ]);
+    const err = await errorOf(
+      readTable(source, 'users.csv', {
+        columns,
+        maxInvalidRowFraction: 0,
+        format: 'csv',
+        delimiter: ',',
+        header: true,
+      }),
+    );
+    expect(err.message).toMatch(/^users\.csv, row 9, column "age": expected a value ≥ 18, found "5" \(2 of 51 rows/);
+    const early = Readable.from([Buffer.from('age,spend\n'), Buffer.from('1,2\n')]);
+    await errorOf(
+      readTable(early, 'users.csv.gz', {
+        columns,
+        maxInvalidRowFraction: 0,
+        format: 'csv',
+        delimiter: ',',
+        header: true,
+      }),
+    );
+    expect(early.destroyed).toBe(true);
+  });
+
+  it('reads whitespace-separated fields without a header, naming columns by the spec', async () => {
+    const source = Readable.from([Buffer.from('\n 30   2.5\tmobile  true\n\n41 1 desktop false')]);
+    const t = await readTable(source, 'log.txt', {
+      columns: columns.slice(0, 4),
+      maxInvalidRowFraction: 0,
+      format: 'whitespace',
+      delimiter: ',',
+      header: false,
+    });
+    expect(t.columns).toEqual({ age: [30, 41], spend: [2.5, 1], device: ['mobile', 'desktop'], bought: [true, false] });
+    const short = Readable.from([Buffer.from('30 1 mobile true\n41 1 desktop\n')]);
+    const err = await errorOf(
+      readTable(short, 'log.txt', {
+        columns: columns.slice(0, 4),
+        maxInvalidRowFraction: 0,
+        format: 'whitespace',
+        delimiter: ',',
+        header: false,
+      }),
+    );
+    expect(err.message).toBe('log.txt, line 2: expected 4 fields (as in the header), found 3');
+  });
 });

@@ -83,7 +83,11 @@ export class TableBuilder {
 
   /** One record: the header if there is none yet, else a data row at `line`. */
   record(fields: string[], line: number): void {
-    if (!this.header) return this.setHeader(fields);
+    if (!this.header) {
+      // Whitespace alone before the header is an empty file, not a header with an empty name.
+      if (fields.length === 1 && fields[0].trim() === '') return;
+      return this.setHeader(fields);
+    }
     if (fields.length !== this.header.length) {
       throw new DataValidationError(
         `${this.file}, line ${line}: expected ${this.header.length} fields (as in the header), found ${fields.length}`,

@@ -14,8 +14,8 @@ export interface TextStream {
  * Streams a data file's bytes as text: sha256 on the way, gunzip when the gzip magic is present,
  * fatal UTF-8 decoding, the BOM dropped. Memory is bounded by the chunk size, not the file.
  *
- * @throws DataValidationError (while `text` is read) for a `.gz` name on plain data, corrupt or
- *   truncated gzip, or bytes that are not UTF-8.
+ * @throws DataValidationError (while `text` is read) for a `.gz` name on plain data, Parquet data
+ *   under another name, corrupt or truncated gzip, or bytes that are not UTF-8.
  */
 export function decodeText(source: AsyncIterable<Buffer>, file: string): TextStream {
   const hash = createHash('sha256');
@@ -24,10 +24,22 @@ export function decodeText(source: AsyncIterable<Buffer>, file: string): TextStr
 
 async function* decoded(source: AsyncIterable<Buffer>, file: string, hash: Hash): AsyncGenerator<string> {
   const iterator = source[Symbol.asyncIterator]();
+  try {
+    yield* decode(iterator, file, hash);
+  } finally {
+    // A refused file ends the read early: close the source (an object stream would otherwise stay open).
+    await iterator.return?.();
+  }
+}
+
+async function* decode(iterator: AsyncIterator<Buffer>, file: string, hash: Hash): AsyncGenerator<string> {
   const first = await iterator.next();
   const head: Buffer | undefined = first.done ? undefined : first.value;
   const gzip = head !== undefined && head[0] === 0x1f && head[1] === 0x8b;
   if (!gzip && file.endsWith('.gz')) throw new DataValidationError(`${file}: named .gz but is not gzip data`, { file });
+  if (head && isParquetHead(head)) {
+    throw new DataValidationError(`${file}: is Parquet data but not named .parquet`, { file });
+  }
   async function* bytes() {
     if (head) {
       hash.update(head);
@@ -66,4 +78,11 @@ async function* decoded(source: AsyncIterable<Buffer>, file: string, hash: Hash)
     throw err;
   }
   yield text();
+}
+
+/** `PAR1` then a control byte (a Parquet page header), which no text file starts with. */
+function isParquetHead(head: Buffer): boolean {
+  return (
+    head.length > 4 && head.toString('latin1', 0, 4) === 'PAR1' && head[4] < 0x20 && ![9, 10, 13].includes(head[4])
+  );
 }

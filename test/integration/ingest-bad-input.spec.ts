@@ -110,6 +110,7 @@ describe('ingest refuses bad input and writes nothing', () => {
       good,
       /not-gzip\.csv\.gz: named \.gz but is not gzip data/,
     ],
+    ['blanks only', 'blank.csv', ' \r\n\n  \n', /blank\.csv: the file is empty/],
   ];
 
   it.each(cases)(

@@ -107,6 +107,12 @@ describe('plain-table ingest from CSV, CSV.gz and Parquet', () => {
       () => Promise.resolve(Buffer.from('PAR1 not really parquet PAR1')),
       /broken\.parquet: cannot be read as parquet/,
     ],
+    [
+      'Parquet named .csv',
+      'really-parquet.csv',
+      () => parquetOf(good),
+      /really-parquet\.csv: is Parquet data but not named \.parquet/,
+    ],
     ['an empty .parquet', 'empty.parquet', () => Promise.resolve(Buffer.alloc(0)), /empty\.parquet: the file is empty/],
   ];
   it.each(refused)(
