@@ -5,13 +5,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gunzipSync } from 'node:zlib';
-import { parseSpec } from '../libs/spec/pipeline-spec';
 import { toCsvRows } from '../libs/tabular/csv';
 import { readParquetTable } from '../libs/tabular/parquet-table';
 import { readTable } from '../libs/tabular/read-table';
 import { spoolToFile } from '../libs/tabular/spool';
 import { generateSessions } from '../pipelines/datagen/ecommerce';
-import { packageVersion, repoRoot } from './common';
+import { loadPipelineSpec, packageVersion, repoRoot, round } from './common';
 
 /**
  * Plain-table ingest (pipelines/generated-intent.yaml on generated sessions), each run in its own
@@ -32,14 +31,9 @@ interface RunResult {
   peakRssMb: number;
 }
 
-async function spec() {
-  const file = path.join(repoRoot(), 'pipelines/generated-intent.yaml');
-  return parseSpec(await readFile(file, 'utf8'), file);
-}
-
 /** Child: one path on one file; prints its result as JSON. */
 async function child(which: IngestPath, file: string, old?: string): Promise<void> {
-  const data = (await spec()).data;
+  const data = (await loadPipelineSpec('pipelines/generated-intent.yaml')).data;
   const name = path.basename(file);
   const started = process.hrtime.bigint();
   let rows: number;
@@ -158,8 +152,6 @@ async function toParquet(csv: string, parquet: string): Promise<void> {
   db.closeSync();
   instance.closeSync();
 }
-
-const round = (x: number) => Math.round(x * 100) / 100;
 
 if (require.main === module) {
   const argv = process.argv.slice(2);
