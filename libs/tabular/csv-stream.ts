@@ -22,7 +22,10 @@ export class CsvRecordParser {
   ) {}
 
   push(text: string): void {
-    this.parse(this.rest + text, false);
+    // A record ends only at a line end: text without one cannot finish any, so parsing it now would only
+    // rescan the unfinished record (quadratic in a long line's length).
+    if (this.rest !== '' && text.indexOf('\n') < 0 && text.indexOf('\r') < 0) this.rest += text;
+    else this.parse(this.rest + text, false);
     if (this.rest.length > MAX_RECORD_CHARS) {
       throw new DataValidationError(
         `${this.file}, line ${this.line}: a record longer than ${MAX_RECORD_CHARS} characters (missing newline or quote?)`,
@@ -146,9 +149,12 @@ export class WhitespaceRecordParser {
   ) {}
 
   push(text: string): void {
-    const lines = (this.rest + text).split('\n');
-    this.rest = lines.pop() ?? '';
-    for (const l of lines) this.emit(l);
+    if (text.indexOf('\n') < 0) this.rest += text;
+    else {
+      const lines = (this.rest + text).split('\n');
+      this.rest = lines.pop() ?? '';
+      for (const l of lines) this.emit(l);
+    }
     if (this.rest.length > MAX_RECORD_CHARS) {
       throw new DataValidationError(
         `${this.file}, line ${this.line}: a line longer than ${MAX_RECORD_CHARS} characters`,
