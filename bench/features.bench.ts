@@ -1,13 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseSpec } from '../libs/spec/pipeline-spec';
 import { duckdbEventLog } from '../libs/tabular/behaviour/duckdb-engine';
 import { readEventLog } from '../libs/tabular/behaviour/read-events';
 import { writeEventsCsvGz } from '../pipelines/datagen/events';
-import { packageVersion, repoRoot } from './common';
+import { loadPipelineSpec, packageVersion, repoRoot, round } from './common';
 import { storedTableJson } from '../libs/tabular/sequence-table';
 
 /**
@@ -33,14 +32,9 @@ interface RunResult {
   jsonMb: number;
 }
 
-async function spec() {
-  const file = path.join(repoRoot(), 'pipelines/generated-events-purchase-power.yaml');
-  return parseSpec(await readFile(file, 'utf8'), file);
-}
-
 /** Child: one engine on one file; prints its result as JSON. */
 async function child(engine: Engine, file: string, events: number): Promise<void> {
-  const s = await spec();
+  const s = await loadPipelineSpec('pipelines/generated-events-purchase-power.yaml');
   const o = {
     columns: s.data.columns,
     delimiter: s.data.delimiter,
@@ -162,8 +156,6 @@ function top(): string[] {
     return [];
   }
 }
-
-const round = (x: number) => Math.round(x * 100) / 100;
 
 if (require.main === module) {
   const argv = process.argv.slice(2);

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { parseSpec } from '../../libs/spec/pipeline-spec';
 import { ControlPlaneSource, RegistryClient } from '../../libs/registry/registry-client';
 import type { Deployment } from '../../libs/registry/deployments';
+import { datasetContentType } from '../../libs/storage/upload-dataset';
 import type { GateResult, RolloutStatus } from '../../workflows/contracts';
 import type { RunDetail, RunSummary } from '../control-plane/runs/runs.service';
 import type { ScheduleView } from '../control-plane/schedules/schedules.service';
@@ -41,7 +42,7 @@ export async function startRun(
     const uploaded = await api.upload<{ uri: string; sha256: string }>(
       `/datasets?name=${encodeURIComponent(path.basename(local))}${transient ? '&transient=true' : ''}`,
       body,
-      'text/csv',
+      datasetContentType(local),
     );
     datasetUri = uploaded.uri;
     if (!out.json) out.print(`uploaded ${local} → ${uploaded.uri}`);
@@ -215,7 +216,7 @@ export async function createSchedule(
     const uploaded = await api.upload<{ uri: string }>(
       `/datasets?name=${encodeURIComponent(path.basename(o.data))}`,
       await readFile(o.data),
-      'text/csv',
+      datasetContentType(o.data),
     );
     datasetUri = uploaded.uri;
   }
