@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { type PipelineSpec, parseSpec } from '../libs/spec/pipeline-spec';
 
 /** Installed version of an npm package, or `unknown`: recorded with every bench result. */
 export function packageVersion(name: string): string {
@@ -21,3 +23,12 @@ export function repoRoot(): string {
   }
   return dir;
 }
+
+/** A bundled pipeline spec, by its path from the repository root. */
+export async function loadPipelineSpec(relative: string): Promise<PipelineSpec> {
+  const file = path.join(repoRoot(), relative);
+  return parseSpec(await readFile(file, 'utf8'), file);
+}
+
+/** Rounded to two decimals, for results files. */
+export const round = (x: number): number => Math.round(x * 100) / 100;

@@ -14,7 +14,7 @@ import { duckdbEventLog } from '../libs/tabular/behaviour/duckdb-engine';
 import { readEventLog } from '../libs/tabular/behaviour/read-events';
 import { decodeStoredTable, storedTableChunks } from '../libs/tabular/stored-table-codec';
 import { writeEventsCsvGz } from '../pipelines/datagen/events';
-import { packageVersion, repoRoot } from './common';
+import { packageVersion, repoRoot, round } from './common';
 
 /**
  * Ingest + behaviour features on generated event logs, per engine, each run in its own child process
@@ -238,8 +238,6 @@ function top(): string[] {
     return [];
   }
 }
-
-const round = (x: number) => Math.round(x * 100) / 100;
 
 if (require.main === module) {
   const argv = process.argv.slice(2);

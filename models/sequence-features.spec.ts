@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../libs/common/errors';
 import type { StoredSequence } from '../libs/tabular/sequence-table';
 import { fitSequence, sequenceInput } from './sequence-features';
 import { type FittedTransform, assertTabularTransform, inverseTarget } from './transform';
@@ -53,6 +54,8 @@ describe(assertTabularTransform.name, () => {
   it('refuses a transform with a sequence, naming the model and the sequence', () => {
     const t = { sequence: fitSequence('weekly', stored, 3, [0], 'standardize') } as FittedTransform;
     expect(() => assertTabularTransform(t, 'cdnow/v3')).toThrow(/cdnow\/v3: a sequence model .*"weekly", 3 steps/);
+    // Typed, so the champion comparison can tell this apart without reading the message.
+    expect(() => assertTabularTransform(t, 'cdnow/v3')).toThrow(InvalidArgumentError);
     expect(() => assertTabularTransform({} as FittedTransform, 'cdnow/v3')).not.toThrow();
   });
 });

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../libs/common/errors';
 import type { ColumnSpec, FeatureSpec, PipelineSpec } from '../libs/spec/pipeline-spec';
 import type { FittedSequence } from './sequence-features';
 
@@ -122,13 +123,14 @@ export function inverseTarget<T extends Float32Array | number[]>(targetTransform
 /**
  * Serving scores one row of business fields per prediction, without the entity's stored history: it refuses a
  * sequence model at load time instead of answering with made-up input.
- * @throws Error naming the model and the sequence.
+ * @throws InvalidArgumentError naming the model and the sequence (details.sequence set).
  */
 export function assertTabularTransform(t: FittedTransform, model: string): void {
   if (t.sequence) {
-    throw new Error(
+    throw new InvalidArgumentError(
       `${model}: a sequence model (it reads the per-entity sequence "${t.sequence.name}", ${t.sequence.steps} steps) ` +
         'cannot be served from single rows; the gateway serves dense (mlp) models only',
+      { model, sequence: t.sequence.name },
     );
   }
 }

@@ -9,7 +9,7 @@ import { bestCostThreshold, bestF1Threshold } from '../../libs/metrics/classific
 import { RegistryClient, RegistrySource } from '../../libs/registry/registry-client';
 import type { PipelineSpec } from '../../libs/spec/pipeline-spec';
 import { type FittedTransform, type RawRow, inverseTarget } from '../../models/transform';
-import { DataValidationError } from '../../libs/common/errors';
+import { DataValidationError, InvalidArgumentError } from '../../libs/common/errors';
 import { type Curves, classificationCurves, residualCurve } from '../../libs/metrics/curves';
 import { permutationImportance } from './importance';
 import type { ChampionComparison, MetricEstimate, MetricSet, SliceMetrics } from '../../workflows/contracts';
@@ -151,7 +151,9 @@ export function createEvaluationActivities(deps: ActivityDeps) {
           .load(spec.model.name, { version: champion.version })
           .catch((err: Error) => {
             // A sequence-model champion cannot score raw rows: retrying would not change that.
-            if (/sequence model/.test(err.message)) throw new DataValidationError(`champion ${err.message}`);
+            if (err instanceof InvalidArgumentError && err.details?.sequence) {
+              throw new DataValidationError(`champion ${err.message}`, err.details);
+            }
             throw err;
           });
         const rows = await getJson<RawRow[]>(deps.data, `${features.prefix}/test.rows.json`);

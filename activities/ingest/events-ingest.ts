@@ -1,25 +1,21 @@
 import { log } from '@temporalio/activity';
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { DataValidationError, InvalidArgumentError } from '../../libs/common/errors';
+import { InvalidArgumentError } from '../../libs/common/errors';
 import { canonicalJson, sha256 } from '../../libs/common/hash';
 import type { BehaviourSpec } from '../../libs/spec/behaviour-spec';
 import type { PipelineSpec } from '../../libs/spec/pipeline-spec';
-import { PreconditionFailedError } from '../../libs/storage/object-store';
-import { datasetExtension } from '../../libs/storage/upload-dataset';
 import { duckdbEventLog } from '../../libs/tabular/behaviour/duckdb-engine';
 import { type EventLogOptions, type EventLogResult, readEventLog } from '../../libs/tabular/behaviour/read-events';
-import { toCsv } from '../../libs/tabular/csv';
-import { hasPii, piiHash, scrubRow } from '../../libs/tabular/pii';
-import type { DatasetSnapshot } from '../../workflows/contracts';
-import { type ActivityDeps, parseS3Uri, putJson, runPrefix } from '../common';
+import { piiHash } from '../../libs/tabular/pii';
+import { isParquet, spoolToFile } from '../../libs/tabular/spool';
 import { STORED_TABLE_EXTENSION, storedTableChunks } from '../../libs/tabular/stored-table-codec';
+import type { DatasetSnapshot } from '../../workflows/contracts';
+import { type ActivityDeps, parseS3Uri } from '../common';
 import { IngestHeartbeat } from './ingest-heartbeat';
+import { keepSource, putStreamIfAbsent, writeQuarantine } from './snapshot-writes';
 
 /**
  * The engine for a CSV event log under `engine: auto`, chosen by measurement (bench/README.md,
@@ -29,7 +25,7 @@ export const AUTO_CSV_ENGINE: 'typescript' | 'duckdb' = 'typescript';
 
 /** Which engine reads this file. */
 export function chooseEngine(b: BehaviourSpec, file: string): 'typescript' | 'duckdb' {
-  if (/\.parquet$/i.test(file)) return 'duckdb';
+  if (isParquet(file)) return 'duckdb';
   return b.engine === 'auto' ? AUTO_CSV_ENGINE : b.engine;
 }
 
@@ -70,12 +66,8 @@ export async function ingestEventLog(
     result.table.columns.entity = result.table.columns.entity.map((v) => piiHash(String(v), requireKey(deps.piiKey)));
   }
   const digest = result.sha256;
-  const canonical = `datasets/${digest}/source${datasetExtension(key)}`;
   // The raw bytes are kept as the snapshot's source only when they hold no personal data.
-  if (!hasPii(spec.data.columns) && !(bucket === deps.data.bucket && key === canonical)) {
-    if (!(await deps.data.stat(canonical)))
-      await beat.during('storing', async () => putStreamIfAbsent(deps, canonical, await store.getStream(key)));
-  }
+  await beat.during('storing', () => keepSource(deps, { bucket, key, sha256: digest }, spec.data.columns));
   const tableKey = `datasets/${digest}/tables/${sha256(canonicalJson([spec.data.columns, b])).slice(0, 16)}${STORED_TABLE_EXTENSION}`;
   if (!(await deps.data.stat(tableKey))) {
     const { byteLength, chunks } = storedTableChunks(result.table);
@@ -84,25 +76,7 @@ export async function ingestEventLog(
     );
   }
 
-  let quarantineKey: string | undefined;
-  if (result.quarantinedRows > 0) {
-    quarantineKey = `${runPrefix(run)}/quarantine.csv`;
-    const rows = result.quarantined.map((q) => [
-      q.line,
-      q.problem.column,
-      `expected ${q.problem.expected}, found ${q.problem.found}`,
-      ...scrubRow(result.header, q.values, spec.data.columns, deps.piiKey),
-    ]);
-    await deps.data.put(quarantineKey, toCsv(['_line', '_column', '_reason', ...result.header], rows), {
-      contentType: 'text/csv',
-    });
-    await putJson(deps.data, `${runPrefix(run)}/anomalies.json`, {
-      ...result.problemCounts,
-      ...(result.quarantinedRows > result.quarantined.length
-        ? { '(quarantine object)': `first ${result.quarantined.length} of ${result.quarantinedRows} rows` }
-        : {}),
-    });
-  }
+  const quarantineKey = await writeQuarantine(deps, run, result, spec.data.columns);
   if (bucket === deps.data.bucket && key.startsWith('incoming/')) await deps.data.remove([key]);
   log.info('event log ingested', {
     file,
@@ -136,7 +110,7 @@ export function readWithHeartbeat(
   });
 }
 
-/** DuckDB reads local files only (its httpfs extension is not installed): spool the object, hashing it on the way. */
+/** DuckDB reads local files only: the object is spooled to a temporary directory, removed afterwards. */
 async function viaDuckDb(
   stream: Readable,
   file: string,
@@ -145,51 +119,16 @@ async function viaDuckDb(
 ): Promise<EventLogResult> {
   const dir = await mkdtemp(path.join(tmpdir(), 'mlops-events-'));
   try {
-    const parquet = /\.parquet$/i.test(file);
-    const local = path.join(dir, parquet ? 'events.parquet' : file.endsWith('.gz') ? 'events.csv.gz' : 'events.csv');
-    const hash = createHash('sha256');
-    let spooled = 0;
-    stream.on('data', (chunk: Buffer) => {
-      hash.update(chunk);
-      spooled += chunk.length;
-      beat.progress({ phase: 'spooling', bytesRead: spooled });
-    });
-    await pipeline(stream, createWriteStream(local), { signal: beat.signal });
-    const digest = hash.digest('hex');
-    const head = Buffer.alloc(4);
-    const handle = await open(local, 'r');
-    const { bytesRead } = await handle.read(head, 0, 4, 0);
-    await handle.close();
-    if (bytesRead === 0) throw new DataValidationError(`${file}: the file is empty`, { file });
-    const gzip = head[0] === 0x1f && head[1] === 0x8b;
-    if (file.endsWith('.gz') && !gzip)
-      throw new DataValidationError(`${file}: named .gz but is not gzip data`, { file });
-    if (parquet && head.toString('latin1') !== 'PAR1') {
-      throw new DataValidationError(`${file}: named .parquet but is not Parquet data`, { file });
-    }
+    const { signal } = beat;
+    const onBytes = (bytesRead: number) => beat.progress({ phase: 'spooling', bytesRead });
+    const { local, sha256: digest } = await spoolToFile(stream, dir, file, { onBytes, signal });
+    const format = isParquet(file) ? 'parquet' : 'csv';
     const result = await beat.during('duckdb', () =>
-      duckdbEventLog(
-        local,
-        file,
-        { ...o, format: parquet ? 'parquet' : 'csv' },
-        { tempDirectory: dir, signal: beat.signal },
-      ),
+      duckdbEventLog(local, file, { ...o, format }, { tempDirectory: dir, signal }),
     );
     return { sha256: digest, ...result };
-  } catch (err) {
-    // The spool's pipeline rejects with an AbortError; the activity reports the cancellation itself.
-    if (beat.signal?.aborted) throw beat.signal.reason;
-    throw err;
   } finally {
     await rm(dir, { recursive: true, force: true });
-  }
-}
-
-async function putStreamIfAbsent(deps: ActivityDeps, key: string, body: Readable, size?: number): Promise<void> {
-  try {
-    await deps.data.putStream(key, body, size, { ifNoneMatch: '*' });
-  } catch (err) {
-    if (!(err instanceof PreconditionFailedError)) throw err;
   }
 }
 

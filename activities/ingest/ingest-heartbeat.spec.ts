@@ -36,9 +36,10 @@ describe(IngestHeartbeat.name, () => {
       readWithHeartbeat(slowStream(csv), 'events.csv', options, new IngestHeartbeat(0)),
     );
     expect((result as EventLogResult).totalRows).toBe(events.length);
-    expect(beats.length).toBeGreaterThan(10);
+    // Increasing progress: never backwards, and many distinct values (the decoder's final flush adds no bytes).
+    expect(new Set(beats.map((b) => b.bytesRead)).size).toBeGreaterThan(10);
     for (let i = 1; i < beats.length; i++) {
-      expect(beats[i].bytesRead).toBeGreaterThan(beats[i - 1].bytesRead);
+      expect(beats[i].bytesRead).toBeGreaterThanOrEqual(beats[i - 1].bytesRead);
       expect(beats[i].rows).toBeGreaterThanOrEqual(beats[i - 1].rows);
     }
     expect(beats.at(-1)).toEqual({ phase: 'reading', bytesRead: csv.length, rows: events.length });

@@ -1,19 +1,21 @@
 import { log } from '@temporalio/activity';
-import { gunzipSync } from 'node:zlib';
-import { DataValidationError } from '../../libs/common/errors';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
 import { canonicalJson, sha256 } from '../../libs/common/hash';
 import type { PipelineSpec } from '../../libs/spec/pipeline-spec';
-import { PreconditionFailedError } from '../../libs/storage/object-store';
 import { aggregateTransactions } from '../../libs/tabular/aggregate';
-import { parseTable, toCsv } from '../../libs/tabular/csv';
-import { hasPii, scrubColumns, scrubRow } from '../../libs/tabular/pii';
-import { datasetExtension } from '../../libs/storage/upload-dataset';
+import { readParquetTable } from '../../libs/tabular/parquet-table';
+import { scrubColumns } from '../../libs/tabular/pii';
+import { type TableResult, readTable } from '../../libs/tabular/read-table';
 import type { StoredTable } from '../../libs/tabular/sequence-table';
 import { STORED_TABLE_EXTENSION, storedTableBytes } from '../../libs/tabular/stored-table-codec';
-import { validateTable } from '../../libs/tabular/validate';
+import { isParquet, spoolToFile } from '../../libs/tabular/spool';
 import type { DatasetSnapshot } from '../../workflows/contracts';
-import { type ActivityDeps, parseS3Uri, putJson, runPrefix } from '../common';
+import { type ActivityDeps, parseS3Uri } from '../common';
 import { ingestEventLog } from './events-ingest';
+import { keepSource, putStreamIfAbsent, writeQuarantine } from './snapshot-writes';
 
 export interface IngestInput {
   run: { workflowId: string; runId: string };
@@ -27,9 +29,10 @@ export type { StoredTable } from '../../libs/tabular/sequence-table';
 export function createIngestActivities(deps: ActivityDeps) {
   return {
     /**
-     * Reads the uploaded CSV (optionally gzip), checks it against the spec's schema, and stores an
-     * immutable snapshot keyed by the content's sha256 (same bytes → same key, never re-uploaded).
-     * Rows that break the schema go to the run's quarantine object with the reason.
+     * Streams the uploaded table (CSV, optionally gzip, or Parquet) through the spec's schema and
+     * stores an immutable snapshot keyed by the content's sha256 (same bytes → same key, never
+     * re-uploaded). Memory grows with the typed columns, not the file. Rows that break the schema go
+     * to the run's quarantine object with the reason. Nothing is written before the file validates.
      *
      * @throws DataValidationError (non-retryable) naming file, row, column, expected and found.
      */
@@ -38,51 +41,30 @@ export function createIngestActivities(deps: ActivityDeps) {
       if (spec.behaviour) return ingestEventLog(deps, { run, spec, datasetUri });
       const { bucket, key } = parseS3Uri(datasetUri);
       const file = key.split('/').pop() ?? key;
-      const raw = await deps.bucket(bucket).get(key);
-      const digest = sha256(raw);
-      const text = decode(raw, file);
-      const table = parseTable(text, file, { ...spec.data, names: spec.data.columns.map((c) => c.name) });
-      const validated = validateTable(table, spec.data.columns, file, spec.data.maxInvalidRowFraction);
+      const read = isParquet(file) ? readParquetObject : readTable;
+      const table = await read(await deps.bucket(bucket).getStream(key), file, spec.data);
+      const digest = table.sha256;
 
-      const pii = hasPii(spec.data.columns);
       // The raw bytes are kept as the snapshot's source only when they hold no personal data.
-      if (!pii) await putIfAbsent(deps, `datasets/${digest}/source${datasetExtension(key)}`, raw);
-      const columns = scrubColumns(validated.columns, spec.data.columns, deps.piiKey);
+      await keepSource(deps, { bucket, key, sha256: digest }, spec.data.columns);
+      const columns = scrubColumns(table.columns, spec.data.columns, deps.piiKey);
       // A transaction log becomes one row per entity (calibration features, holdout target) before it is stored.
       const stored: StoredTable = spec.aggregate
         ? aggregateTransactions(columns, spec.aggregate)
-        : { columns, rowCount: validated.rowCount };
+        : { columns, rowCount: table.rowCount };
       const tableKey = `datasets/${digest}/tables/${sha256(canonicalJson([spec.data.columns, spec.aggregate ?? null])).slice(0, 16)}${STORED_TABLE_EXTENSION}`;
-      await putIfAbsent(deps, tableKey, storedTableBytes(stored));
+      if (!(await deps.data.stat(tableKey))) await putStreamIfAbsent(deps, tableKey, storedTableBytes(stored));
 
-      let quarantineKey: string | undefined;
-      if (validated.quarantined.length > 0) {
-        quarantineKey = `${runPrefix(run)}/quarantine.csv`;
-        const rows = validated.quarantined.map((q) => [
-          q.line,
-          q.problem.column,
-          `expected ${q.problem.expected}, found ${q.problem.found}`,
-          ...scrubRow(table.header, q.values, spec.data.columns, deps.piiKey),
-        ]);
-        await deps.data.put(quarantineKey, toCsv(['_line', '_column', '_reason', ...table.header], rows), {
-          contentType: 'text/csv',
-        });
-        await putJson(deps.data, `${runPrefix(run)}/anomalies.json`, validated.problemCounts);
-      }
+      const quarantineKey = await writeQuarantine(deps, run, table, spec.data.columns);
       // A transient upload (the CLI marks uploads of specs with PII so) is gone once its scrubbed snapshot exists.
       if (bucket === deps.data.bucket && key.startsWith('incoming/')) await deps.data.remove([key]);
-      log.info('dataset ingested', {
-        file,
-        sha256: digest,
-        rows: validated.rowCount,
-        quarantined: validated.quarantined.length,
-      });
+      log.info('dataset ingested', { file, sha256: digest, rows: table.rowCount, quarantined: table.quarantinedRows });
       return {
         uri: datasetUri,
         sha256: digest,
         tableKey,
         rows: stored.rowCount,
-        quarantinedRows: validated.quarantined.length,
+        quarantinedRows: table.quarantinedRows,
         quarantineKey,
         columns: table.header,
       };
@@ -90,28 +72,17 @@ export function createIngestActivities(deps: ActivityDeps) {
   };
 }
 
-function decode(raw: Buffer, file: string): string {
-  let bytes = raw;
-  if (raw[0] === 0x1f && raw[1] === 0x8b) {
-    try {
-      bytes = gunzipSync(raw);
-    } catch (err) {
-      throw new DataValidationError(`${file}: gzip data is corrupt or truncated (${(err as Error).message})`, { file });
-    }
-  } else if (file.endsWith('.gz')) {
-    throw new DataValidationError(`${file}: named .gz but is not gzip data`, { file });
-  }
+/** A Parquet object spooled to a temporary directory (hashed on the way), read by DuckDB, the directory removed. */
+async function readParquetObject(
+  stream: Readable,
+  file: string,
+  o: PipelineSpec['data'],
+): Promise<TableResult & { sha256: string }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'mlops-table-'));
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new DataValidationError(`${file}: contains bytes that are not valid UTF-8`, { file });
-  }
-}
-
-async function putIfAbsent(deps: ActivityDeps, key: string, bytes: Buffer): Promise<void> {
-  try {
-    await deps.data.put(key, bytes, { ifNoneMatch: '*' });
-  } catch (err) {
-    if (!(err instanceof PreconditionFailedError)) throw err;
+    const { local, sha256: digest } = await spoolToFile(stream, dir, file);
+    return { sha256: digest, ...(await readParquetTable(local, file, o, { tempDirectory: dir })) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }

@@ -65,7 +65,14 @@ export function createRegistryActivities(deps: ActivityDeps) {
         ...(input.evaluation.threshold !== undefined ? { threshold: input.evaluation.threshold } : {}),
         ...(input.evaluation.reference ? { predictionReference: input.evaluation.reference } : {}),
         lineage: {
-          dataset: { uri: input.snapshot.uri, sha256: input.snapshot.sha256, rows: input.snapshot.rows },
+          dataset: {
+            uri: input.snapshot.uri,
+            sha256: input.snapshot.sha256,
+            rows: input.snapshot.rows,
+            table: input.snapshot.tableKey,
+            quarantinedRows: input.snapshot.quarantinedRows,
+            columns: input.snapshot.columns,
+          },
           specHash: input.specHash,
           spec,
           codeVersion: input.codeVersion,

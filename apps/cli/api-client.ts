@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /** Exit codes of the `mlops` CLI: scripts can rely on them. */
 export const EXIT = { ok: 0, error: 1, usage: 2, rejected: 3, failed: 4, denied: 5, notFound: 6 } as const;
 
@@ -7,6 +9,8 @@ export class ApiError extends Error {
     message: string,
     /** The control plane's `X-Request-Id` of the failed call: its log lines carry the same id. */
     readonly requestId?: string,
+    /** The trace of the CLI command that made the call (see {@link ApiClient.traceId}). */
+    readonly traceId?: string,
   ) {
     super(message);
   }
@@ -19,8 +23,14 @@ export class ApiError extends Error {
   }
 }
 
-/** Thin typed client of the control plane's REST API. */
+/**
+ * Thin typed client of the control plane's REST API. Every call carries a W3C `traceparent` in one trace per
+ * client (one CLI command): the control plane's request spans, and the workflow a command starts, join it, and
+ * the control plane's log lines carry it as `trace_id`.
+ */
 export class ApiClient {
+  readonly traceId = randomBytes(16).toString('hex');
+
   constructor(
     readonly baseUrl: string,
     readonly token: string,
@@ -38,12 +48,21 @@ export class ApiClient {
     return this.request<T>('POST', path, body, contentType);
   }
 
+  delete(path: string): Promise<void> {
+    return this.request<void>('DELETE', path);
+  }
+
   private async request<T>(method: string, path: string, body?: string | Buffer, contentType?: string): Promise<T> {
     let res: Response;
     try {
       res = await fetch(`${this.baseUrl}${path}`, {
         method,
-        headers: { authorization: `Bearer ${this.token}`, ...(contentType ? { 'content-type': contentType } : {}) },
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          // Sampled (01): the caller asked for this trace, so the control plane keeps it.
+          traceparent: `00-${this.traceId}-${randomBytes(8).toString('hex')}-01`,
+          ...(contentType ? { 'content-type': contentType } : {}),
+        },
         body: typeof body === 'string' || body === undefined ? body : new Uint8Array(body),
       });
     } catch (err) {
@@ -62,6 +81,7 @@ export class ApiClient {
         res.status,
         `${method} ${path}: ${res.status} ${text}`,
         res.headers.get('x-request-id') ?? undefined,
+        this.traceId,
       );
     }
     return json as T;

@@ -4,10 +4,11 @@ import * as path from 'node:path';
 import { parseSpec } from '../../libs/spec/pipeline-spec';
 import { ControlPlaneSource, RegistryClient } from '../../libs/registry/registry-client';
 import type { Deployment } from '../../libs/registry/deployments';
+import { datasetContentType } from '../../libs/storage/upload-dataset';
 import type { GateResult, RolloutStatus } from '../../workflows/contracts';
 import type { RunDetail, RunSummary } from '../control-plane/runs/runs.service';
 import type { ScheduleView } from '../control-plane/schedules/schedules.service';
-import { type ApiClient, ApiError, EXIT } from './api-client';
+import { type ApiClient, EXIT } from './api-client';
 import { formatMetrics, renderProgress } from './progress';
 
 export interface Output {
@@ -41,7 +42,7 @@ export async function startRun(
     const uploaded = await api.upload<{ uri: string; sha256: string }>(
       `/datasets?name=${encodeURIComponent(path.basename(local))}${transient ? '&transient=true' : ''}`,
       body,
-      'text/csv',
+      datasetContentType(local),
     );
     datasetUri = uploaded.uri;
     if (!out.json) out.print(`uploaded ${local} → ${uploaded.uri}`);
@@ -215,7 +216,7 @@ export async function createSchedule(
     const uploaded = await api.upload<{ uri: string }>(
       `/datasets?name=${encodeURIComponent(path.basename(o.data))}`,
       await readFile(o.data),
-      'text/csv',
+      datasetContentType(o.data),
     );
     datasetUri = uploaded.uri;
   }
@@ -232,19 +233,9 @@ export async function createSchedule(
   return EXIT.ok;
 }
 
-/** DELETE /schedules/:id (the API client has no DELETE helper; a 204 has no body). */
+/** DELETE /schedules/:id. */
 export async function deleteSchedule(api: ApiClient, out: Output, id: string): Promise<number> {
-  const res = await fetch(`${api.baseUrl}/schedules/${encodeURIComponent(id)}`, {
-    method: 'DELETE',
-    headers: { authorization: `Bearer ${api.token}` },
-  });
-  if (!res.ok) {
-    const body = (await res.json().catch(() => ({}))) as { message?: unknown };
-    throw new ApiError(
-      res.status,
-      `DELETE /schedules/${id}: ${res.status} ${typeof body.message === 'string' ? body.message : res.statusText}`,
-    );
-  }
+  await api.delete(`/schedules/${encodeURIComponent(id)}`);
   out.print(out.json ? JSON.stringify({ id, deleted: true }) : `schedule ${id} deleted`);
   return EXIT.ok;
 }

@@ -243,8 +243,10 @@ function exit(code: number): void {
 
 program.parseAsync().catch((err: unknown) => {
   console.error(`mlops: ${(err as Error).message}`);
-  // A server-side failure is found in the control plane's log by its request id.
-  if (err instanceof ApiError && err.requestId && err.status >= 500) console.error(`request id: ${err.requestId}`);
+  // A server-side failure is found in the control plane's log by its request id, and in the tracing backend by its trace.
+  if (err instanceof ApiError && err.requestId && err.status >= 500) {
+    console.error(`request id: ${err.requestId}${err.traceId ? `, trace id: ${err.traceId}` : ''}`);
+  }
   process.exitCode =
     err instanceof ApiError
       ? err.exitCode

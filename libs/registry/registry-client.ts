@@ -44,7 +44,7 @@ export class RegistryClient {
 
   /**
    * @throws NotFoundError (no such alias/version), IntegrityError (a checksum mismatch: nothing is loaded), or
-   *   Error for a sequence model (it needs the entity's stored history, not a row).
+   *   InvalidArgumentError for a sequence model (it needs the entity's stored history, not a row).
    */
   async load(model: string, ref: { alias?: AliasName; version?: string } = {}): Promise<LoadedModel> {
     await initTfBackend();

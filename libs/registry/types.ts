@@ -43,7 +43,19 @@ export interface Manifest {
   /** Test-set score distribution: serving measures drift (PSI) of live scores against it. */
   predictionReference?: PredictionReference;
   lineage: {
-    dataset: { uri: string; sha256: string; rows: number };
+    dataset: {
+      uri: string;
+      /** sha256 of the file's bytes: the snapshot's key (`datasets/<sha256>/`). */
+      sha256: string;
+      /** Rows of the stored table (entities, for an event or transaction log). */
+      rows: number;
+      /** The stored table the features were built from (absent in manifests written before it was recorded). */
+      table?: string;
+      /** Rows set aside by validation (the run's quarantine object names each with its reason). */
+      quarantinedRows?: number;
+      /** The file's header, as read. The declared schema is `lineage.spec.data.columns`. */
+      columns?: string[];
+    };
     specHash: string;
     spec: unknown;
     codeVersion: string;

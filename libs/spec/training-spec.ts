@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { duration } from './rollout-spec';
 
 /**
- * Spec fields for model architectures and target transforms (hooked into `training` and `aggregate` of
- * pipeline-spec.ts). None has a zod default except `training.model` (`mlp`, as before), so specs that omit them
- * validate and hash exactly as they did.
+ * The `training` section of a pipeline spec ({@link TrainingSchema}, assembled in pipeline-spec.ts) and its rules,
+ * plus the weekly sequence option of `aggregate`. The architecture and target-transform fields have no zod default
+ * except `training.model` (`mlp`, as before), so specs that omit them validate and hash exactly as they did.
  */
 
 export const TrainingModelSchema = z
@@ -93,5 +94,127 @@ export function refineModelTraining(
   }
   if (t.targetTransform === 'log1p' && spec.model.task !== 'regression') {
     issue(['training', 'targetTransform'], 'a log1p target applies to regression models only');
+  }
+}
+
+/** The `training` section of a pipeline spec (assembled in pipeline-spec.ts). */
+export const TrainingSchema = z
+  .object({
+    model: TrainingModelSchema,
+    sequence: SequenceTrainingSchema.optional(),
+    targetTransform: TargetTransformSchema.optional(),
+    hiddenUnits: z.array(z.number().int().positive().max(4096)).max(8).default([64, 32]),
+    dropout: z.number().min(0).lt(1).default(0.1),
+    epochs: z.number().int().positive().max(1000).default(20),
+    batchSize: z.number().int().positive().max(65536).default(128),
+    learningRate: z.number().positive().max(1).default(0.001),
+    earlyStoppingPatience: z.number().int().positive().default(5),
+    seed: z.number().int().default(7),
+    accelerator: z.enum(['cpu', 'gpu']).default('cpu').describe('gpu: training goes to the mlops-gpu task queue'),
+    cpuFallbackAfter: duration
+      .optional()
+      .describe('With accelerator gpu: train on the CPU queue if no GPU worker starts the training within this time'),
+    baseline: z.boolean().default(true).describe('Also train a linear/logistic baseline on the same features'),
+    // The options below have no zod default, so specs that omit them validate (and hash) exactly as before.
+    loss: z
+      .enum(['auto', 'mse', 'huber', 'poisson', 'binary-crossentropy', 'focal'])
+      .optional()
+      .describe(
+        'Default auto: mse for regression, binary-crossentropy for classification. poisson: the model predicts ' +
+          'a positive rate (softplus output), for counts or skewed spend; focal: binary focal loss',
+      ),
+    huberDelta: z
+      .number()
+      .positive()
+      .optional()
+      .describe('loss huber: quadratic below this error, linear above (default 1)'),
+    focalGamma: z.number().min(0).optional().describe('loss focal: the focusing exponent γ (default 2)'),
+    classWeight: z
+      .union([z.enum(['none', 'balanced']), z.object({ positive: z.number().positive() }).strict()])
+      .optional()
+      .describe(
+        'Classification: weight of each class in the loss (default none). balanced: n / (2 · n_class) from ' +
+          'the training labels; { positive: w }: positives weigh w, negatives 1',
+      ),
+    learningRateSchedule: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('constant') }).strict(),
+        z
+          .object({
+            kind: z.literal('exponential'),
+            decayRate: z.number().gt(0).lte(1),
+            decayEpochs: z.number().positive(),
+          })
+          .strict(),
+        z.object({ kind: z.literal('cosine'), minLearningRate: z.number().min(0) }).strict(),
+      ])
+      .optional()
+      .describe(
+        'Per-epoch learning rate (default constant). exponential: learningRate · decayRate^((epoch−1)/decayEpochs); ' +
+          'cosine: from learningRate down to minLearningRate at the last epoch',
+      ),
+    clipNorm: z
+      .number()
+      .positive()
+      .optional()
+      .describe("Clip each batch's gradients to this global L2 norm (default: no clipping)"),
+    threshold: z
+      .discriminatedUnion('objective', [
+        z.object({ objective: z.literal('f1') }).strict(),
+        z
+          .object({
+            objective: z.literal('cost'),
+            falsePositiveCost: z.number().min(0),
+            falseNegativeCost: z.number().min(0),
+          })
+          .strict()
+          .refine((c) => c.falsePositiveCost + c.falseNegativeCost > 0, 'at least one cost must be positive'),
+      ])
+      .optional()
+      .describe(
+        'Classification: how the decision threshold is chosen on validation (default f1: the best F1). ' +
+          'cost: the lowest total misclassification cost, e.g. falseNegativeCost 5, falsePositiveCost 1',
+      ),
+    search: z
+      .object({
+        hiddenUnits: z
+          .array(z.array(z.number().int().positive().max(4096)).max(8))
+          .min(1)
+          .optional(),
+        learningRate: z.array(z.number().positive().max(1)).min(1).optional(),
+        dropout: z.array(z.number().min(0).lt(1)).min(1).optional(),
+        maxTrials: z.number().int().min(1).max(32).default(8),
+      })
+      .strict()
+      .optional()
+      .describe('Grid search: every combination (up to maxTrials) trains in parallel; the lowest validation loss wins'),
+  })
+  .strict()
+  .prefault({});
+
+/** Training options that only make sense together: losses and class weights per task, schedule bounds. */
+export function refineTraining(
+  spec: { model: { task: string }; training: z.infer<typeof TrainingSchema> },
+  ctx: z.core.$RefinementCtx,
+): void {
+  const t = spec.training;
+  const issue = (key: string, message: string) => ctx.addIssue({ code: 'custom', path: ['training', key], message });
+  const classification = spec.model.task === 'binary-classification';
+  const lossTask = { mse: false, huber: false, poisson: false, 'binary-crossentropy': true, focal: true };
+  if (t.loss && t.loss !== 'auto' && lossTask[t.loss] !== classification) {
+    issue('loss', `loss ${t.loss} is for ${classification ? 'regression' : 'binary classification'} models`);
+  }
+  if (t.huberDelta !== undefined && t.loss !== 'huber') issue('huberDelta', 'huberDelta needs loss: huber');
+  if (t.focalGamma !== undefined && t.loss !== 'focal') issue('focalGamma', 'focalGamma needs loss: focal');
+  if (t.classWeight !== undefined && t.classWeight !== 'none' && !classification) {
+    issue('classWeight', 'class weights apply to classification models only');
+  }
+  if (t.threshold?.objective === 'cost' && !classification) {
+    issue('threshold', 'a decision threshold applies to classification models only');
+  }
+  const schedule = t.learningRateSchedule;
+  const rates = [t.learningRate, ...(t.search?.learningRate ?? [])];
+  if (schedule?.kind === 'cosine' && rates.some((r) => schedule.minLearningRate > r)) {
+    issue('learningRateSchedule', 'minLearningRate must not exceed learningRate (nor any searched learningRate)');
   }
 }

@@ -35,7 +35,7 @@ export async function uploadDatasetStream(
   const key = `${options.transient ? 'incoming' : 'datasets'}/${digest}/source${datasetExtension(name)}`;
   if (!(await store.stat(key))) {
     try {
-      await store.putStream(key, open(), size, { ifNoneMatch: '*', contentType: 'text/csv' });
+      await store.putStream(key, open(), size, { ifNoneMatch: '*', contentType: datasetContentType(name) });
     } catch (err) {
       if (!(err instanceof PreconditionFailedError)) throw err;
     }
@@ -49,8 +49,14 @@ export async function hashStream(stream: Readable): Promise<string> {
   return hash.digest('hex');
 }
 
-/** The stored extension of a dataset file: its own (`.csv`, `.txt`, `.tsv`, …), `.gz` kept. */
+/** The stored extension of a dataset file: its own (`.csv`, `.txt`, `.tsv`, `.parquet`, …), `.gz` kept. */
 export function datasetExtension(name: string): string {
   const m = /(\.[A-Za-z0-9]{1,8})(\.gz)?$/.exec(name);
   return m ? `${m[1].toLowerCase()}${m[2] ?? ''}` : '';
+}
+
+/** The content type a dataset file is uploaded and stored with, by its name. */
+export function datasetContentType(name: string): string {
+  if (/\.parquet$/i.test(name)) return 'application/vnd.apache.parquet';
+  return /\.gz$/i.test(name) ? 'application/gzip' : 'text/csv';
 }

@@ -1,9 +1,9 @@
+import { Readable } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { CDNOW_MASTER, sharedDataset } from '../../test/support/datasets';
 import { validateSpec } from '../spec/pipeline-spec';
 import { aggregateTransactions } from './aggregate';
-import { parseTable } from './csv';
-import { validateTable } from './validate';
+import { readTable } from './read-table';
 
 const spec = validateSpec({
   apiVersion: 'mlops.dev/v1',
@@ -31,21 +31,25 @@ const spec = validateSpec({
   features: [{ column: 'frequency', transform: 'standardize' }],
 });
 
-function load(text: string) {
-  const table = parseTable(text, 'CDNOW_master.txt', { ...spec.data, names: spec.data.columns.map((c) => c.name) });
-  return validateTable(table, spec.data.columns, 'CDNOW_master.txt', 0).columns;
+async function load(text: string) {
+  return (await readTable(Readable.from([Buffer.from(text)]), 'CDNOW_master.txt', spec.data)).columns;
 }
 
 describe(aggregateTransactions.name, () => {
   const text = readFileSync(sharedDataset(CDNOW_MASTER), 'utf8');
-  const full = aggregateTransactions(load(text), spec.aggregate!);
+  let columns: Awaited<ReturnType<typeof load>>;
+  let full: ReturnType<typeof aggregateTransactions>;
+  beforeAll(async () => {
+    columns = await load(text);
+    full = aggregateTransactions(columns, spec.aggregate!);
+  });
 
-  it('computes calibration features identical whether or not the holdout transactions are in the file', () => {
+  it('computes calibration features identical whether or not the holdout transactions are in the file', async () => {
     const calibrationOnly = text
       .split(/\r?\n/)
       .filter((line) => line.trim() && line.trim().split(/\s+/)[1] <= '19970930')
       .join('\n');
-    const cut = aggregateTransactions(load(calibrationOnly), spec.aggregate!);
+    const cut = aggregateTransactions(await load(calibrationOnly), spec.aggregate!);
     const { target: fullTarget, ...fullFeatures } = full.columns;
     const { target: cutTarget, ...cutFeatures } = cut.columns;
     expect(cutFeatures).toEqual(fullFeatures);
@@ -60,7 +64,7 @@ describe(aggregateTransactions.name, () => {
   });
 
   it('stores weekly buckets (39 weeks to the cutoff), left-padded before the first purchase, rows aligned', () => {
-    const weekly = aggregateTransactions(load(text), { ...spec.aggregate!, sequence: { name: 'weekly', weeks: 39 } });
+    const weekly = aggregateTransactions(columns, { ...spec.aggregate!, sequence: { name: 'weekly', weeks: 39 } });
     expect(weekly.columns).toEqual(full.columns);
     const s = weekly.sequences!.weekly;
     expect([s.steps, s.channels]).toEqual([39, ['spend', 'transactions']]);

@@ -22,7 +22,10 @@ export class CsvRecordParser {
   ) {}
 
   push(text: string): void {
-    this.parse(this.rest + text, false);
+    // A record ends only at a line end: text without one cannot finish any, so parsing it now would only
+    // rescan the unfinished record (quadratic in a long line's length).
+    if (this.rest !== '' && text.indexOf('\n') < 0 && text.indexOf('\r') < 0) this.rest += text;
+    else this.parse(this.rest + text, false);
     if (this.rest.length > MAX_RECORD_CHARS) {
       throw new DataValidationError(
         `${this.file}, line ${this.line}: a record longer than ${MAX_RECORD_CHARS} characters (missing newline or quote?)`,
@@ -126,5 +129,51 @@ export class CsvRecordParser {
       this.line += 1 + newlines;
     }
     this.rest = '';
+  }
+}
+
+/**
+ * Incremental parser for fields separated by runs of spaces or tabs (fixed-width logs such as CDNOW):
+ * one record per non-blank line, handed to `onRecord` with its 1-based line; only the unfinished last
+ * line of a chunk is kept.
+ *
+ * @throws DataValidationError for a line over {@link MAX_RECORD_CHARS}.
+ */
+export class WhitespaceRecordParser {
+  private rest = '';
+  private line = 1;
+
+  constructor(
+    private readonly file: string,
+    private readonly onRecord: (fields: string[], line: number) => void,
+  ) {}
+
+  push(text: string): void {
+    if (text.indexOf('\n') < 0) this.rest += text;
+    else {
+      const lines = (this.rest + text).split('\n');
+      this.rest = lines.pop() ?? '';
+      for (const l of lines) this.emit(l);
+    }
+    if (this.rest.length > MAX_RECORD_CHARS) {
+      throw new DataValidationError(
+        `${this.file}, line ${this.line}: a line longer than ${MAX_RECORD_CHARS} characters`,
+        {
+          file: this.file,
+          line: this.line,
+        },
+      );
+    }
+  }
+
+  end(): void {
+    if (this.rest !== '') this.emit(this.rest);
+    this.rest = '';
+  }
+
+  private emit(text: string): void {
+    const t = text.trim();
+    if (t !== '') this.onRecord(t.split(/\s+/), this.line);
+    this.line++;
   }
 }

@@ -1,4 +1,5 @@
 import { DataValidationError } from '../common/errors';
+import { checkHeader } from './validate';
 
 export interface CsvTable {
   header: string[];
@@ -63,14 +64,7 @@ export function parseCsv(text: string, file: string, delimiter = ','): CsvTable 
     records.push({ fields, line: recordLine });
   }
   const [head, ...body] = records;
-  const header = head.fields.map((h) => h.trim());
-  const seen = new Set<string>();
-  for (const h of header) {
-    if (h === '') throw new DataValidationError(`${file}, line 1: empty column name in the header`, { file, line: 1 });
-    if (seen.has(h))
-      throw new DataValidationError(`${file}, line 1: duplicate column "${h}" in the header`, { file, column: h });
-    seen.add(h);
-  }
+  const header = checkHeader(head.fields, file);
   if (body.length === 0) throw new DataValidationError(`${file}: the file has a header but no data rows`, { file });
   for (const r of body) {
     if (r.fields.length !== header.length) {
@@ -84,39 +78,6 @@ export function parseCsv(text: string, file: string, delimiter = ','): CsvTable 
 }
 
 type CsvValue = string | number | boolean | null | undefined;
-
-/**
- * Parses a data file as the spec describes it: RFC 4180 CSV with any one-character delimiter, or
- * fields separated by runs of whitespace (fixed-width logs such as CDNOW); with or without a header
- * (without one, `names` label the columns in order).
- */
-export function parseTable(
-  text: string,
-  file: string,
-  o: { format: 'csv' | 'whitespace'; delimiter: string; header: boolean; names: string[] },
-): CsvTable {
-  if (o.format === 'csv' && o.header) return parseCsv(text, file, o.delimiter);
-  if (o.format === 'csv') return parseCsv(`${o.names.join(o.delimiter)}\n${text}`, file, o.delimiter);
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const lines = text.split(/\r?\n/);
-  const header = o.header ? lines[0].trim().split(/\s+/) : o.names;
-  const rows: string[][] = [];
-  const numbers: number[] = [];
-  lines.forEach((line, i) => {
-    if ((o.header && i === 0) || line.trim() === '') return;
-    const fields = line.trim().split(/\s+/);
-    if (fields.length !== header.length) {
-      throw new DataValidationError(
-        `${file}, line ${i + 1}: expected ${header.length} fields, found ${fields.length}`,
-        { file, line: i + 1 },
-      );
-    }
-    rows.push(fields);
-    numbers.push(i + 1);
-  });
-  if (rows.length === 0) throw new DataValidationError(`${file}: no data rows`, { file });
-  return { header, rows, lines: numbers };
-}
 
 /** Serialises rows as RFC 4180 CSV with `\n` line ends, quoting only where needed. */
 export function toCsv(header: readonly string[], rows: readonly (readonly CsvValue[])[]): string {

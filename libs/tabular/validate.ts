@@ -1,6 +1,5 @@
 import { DataValidationError } from '../common/errors';
 import type { ColumnSpec } from '../spec/pipeline-spec';
-import type { CsvTable } from './csv';
 
 export type Cell = number | string | boolean | null;
 
@@ -11,77 +10,122 @@ export interface RowProblem {
   found: string;
 }
 
-export interface ValidatedTable {
-  columns: Record<string, Cell[]>;
-  rowCount: number;
-  /** Rows that broke the schema, with the first problem of each (kept for the quarantine object). */
-  quarantined: { line: number; values: string[]; problem: RowProblem }[];
-  /** Count of problems per `column: expected` rule. */
-  problemCounts: Record<string, number>;
+/** Quarantined rows kept with their values (for the quarantine object); all of them are counted. */
+export const MAX_QUARANTINED_ROWS = 10_000;
+
+export interface QuarantinedRow {
+  line: number;
+  values: string[];
+  problem: RowProblem;
 }
 
 /**
- * Types every cell of a parsed CSV against the spec's columns. Rows with any bad cell are set
- * aside; when their share exceeds `maxInvalidRowFraction` the whole file is refused.
+ * The header of a data file, names trimmed.
  *
- * @throws DataValidationError naming the file, row (line), column, expected and found value of the
- *   first problem, when a required column is missing or the tolerance is exceeded.
+ * @throws DataValidationError for an empty or duplicate column name (line 1).
  */
-export function validateTable(
-  table: CsvTable,
-  columns: ColumnSpec[],
+export function checkHeader(fields: readonly string[], file: string): string[] {
+  const header = fields.map((h) => h.trim());
+  const seen = new Set<string>();
+  for (const h of header) {
+    if (h === '') throw new DataValidationError(`${file}, line 1: empty column name in the header`, { file, line: 1 });
+    if (seen.has(h))
+      throw new DataValidationError(`${file}, line 1: duplicate column "${h}" in the header`, { file, column: h });
+    seen.add(h);
+  }
+  return header;
+}
+
+/** The error for required columns absent from the header. */
+export function missingColumnsError(file: string, missing: string[], header: string[]): DataValidationError {
+  return new DataValidationError(
+    `${file}: missing required column(s) ${missing.map((m) => `"${m}"`).join(', ')}; header has ${header.join(', ')}`,
+    { file, missing },
+  );
+}
+
+/**
+ * The error for invalid rows above the tolerance: file, row, column, expected and found of the first.
+ */
+export function toleranceError(
   file: string,
-  maxInvalidRowFraction: number,
-): ValidatedTable {
-  const missing = columns.filter((c) => c.required && !table.header.includes(c.name)).map((c) => c.name);
-  if (missing.length > 0) {
-    throw new DataValidationError(
-      `${file}: missing required column(s) ${missing.map((m) => `"${m}"`).join(', ')}; header has ${table.header.join(', ')}`,
-      { file, missing },
-    );
-  }
-  const present = columns.filter((c) => table.header.includes(c.name));
-  const indexes = present.map((c) => table.header.indexOf(c.name));
-  const out: Record<string, Cell[]> = Object.fromEntries(columns.map((c) => [c.name, []]));
-  const quarantined: ValidatedTable['quarantined'] = [];
-  const problemCounts: Record<string, number> = {};
+  first: RowProblem,
+  invalid: { bad: number; total: number; maxInvalidRowFraction: number; problemCounts: Record<string, number> },
+): DataValidationError {
+  const { bad, total, maxInvalidRowFraction, problemCounts } = invalid;
+  return new DataValidationError(
+    `${file}, row ${first.line}, column "${first.column}": expected ${first.expected}, found ${first.found} ` +
+      `(${bad} of ${total} rows invalid, tolerance ${(maxInvalidRowFraction * 100).toFixed(2)}%)`,
+    { file, ...first, invalidRows: bad, totalRows: total, problemCounts },
+  );
+}
 
-  table.rows.forEach((row, r) => {
-    const typed: Cell[] = [];
-    let problem: RowProblem | undefined;
-    present.forEach((col, k) => {
-      const raw = row[indexes[k]];
-      const result = parseCell(raw, col);
-      if ('error' in result) {
-        const p = {
-          line: table.lines[r],
-          column: col.name,
-          expected: result.error,
-          // PII never reaches an error message, the history or the quarantine: the value is withheld.
-          found: col.pii ? '(PII withheld)' : JSON.stringify(truncate(raw)),
-        };
-        problemCounts[`${col.name}: ${result.error}`] = (problemCounts[`${col.name}: ${result.error}`] ?? 0) + 1;
-        problem ??= p;
-      } else typed.push(result.value);
-    });
-    if (problem) {
-      quarantined.push({ line: table.lines[r], values: row, problem });
-      return;
+/**
+ * Counts the problems of rows as they stream past: every problem is counted per `column: expected`
+ * rule, the first of a row is its reason, and the first {@link MAX_QUARANTINED_ROWS} bad rows are
+ * kept with their values.
+ */
+export class ProblemLog {
+  total = 0;
+  bad = 0;
+  readonly quarantined: QuarantinedRow[] = [];
+  readonly problemCounts: Record<string, number> = {};
+  private first?: RowProblem;
+
+  constructor(
+    private readonly file: string,
+    private readonly maxInvalidRowFraction: number,
+  ) {}
+
+  /** One problem of the current row. */
+  note(line: number, column: string, expected: string, found: string): void {
+    const rule = `${column}: ${expected}`;
+    this.problemCounts[rule] = (this.problemCounts[rule] ?? 0) + 1;
+    this.first ??= { line, column, expected, found };
+  }
+
+  /** Ends the current row: true when it had a problem (it is then set aside). */
+  endRow(fields: readonly string[]): boolean {
+    this.total++;
+    const problem = this.first;
+    if (!problem) return false;
+    this.first = undefined;
+    this.bad++;
+    if (this.quarantined.length < MAX_QUARANTINED_ROWS)
+      this.quarantined.push({ line: problem.line, values: fields.map(detach), problem });
+    return true;
+  }
+
+  /**
+   * Ends the file (`header` undefined when it had none; `fromFile` false when the spec named the columns).
+   *
+   * @throws DataValidationError for an empty file, a header without data rows, or bad rows above the
+   *   tolerance ({@link toleranceError}).
+   */
+  finish(header: string[] | undefined, fromFile = true): void {
+    const file = this.file;
+    if (!header || (!fromFile && this.total === 0))
+      throw new DataValidationError(`${file}: the file is empty`, { file });
+    if (this.total === 0) throw new DataValidationError(`${file}: the file has a header but no data rows`, { file });
+    if (this.bad > 0 && this.bad / this.total > this.maxInvalidRowFraction) {
+      throw toleranceError(file, this.quarantined[0].problem, {
+        bad: this.bad,
+        total: this.total,
+        maxInvalidRowFraction: this.maxInvalidRowFraction,
+        problemCounts: this.problemCounts,
+      });
     }
-    present.forEach((col, k) => out[col.name].push(typed[k]));
-    for (const col of columns) if (!present.includes(col)) out[col.name].push(null);
-  });
-
-  const fraction = quarantined.length / table.rows.length;
-  if (quarantined.length > 0 && fraction > maxInvalidRowFraction) {
-    const p = quarantined[0].problem;
-    throw new DataValidationError(
-      `${file}, row ${p.line}, column "${p.column}": expected ${p.expected}, found ${p.found} ` +
-        `(${quarantined.length} of ${table.rows.length} rows invalid, tolerance ${(maxInvalidRowFraction * 100).toFixed(2)}%)`,
-      { file, ...p, invalidRows: quarantined.length, totalRows: table.rows.length, problemCounts },
-    );
   }
-  return { columns: out, rowCount: table.rows.length - quarantined.length, quarantined, problemCounts };
+}
+
+/** The `found` of a problem: PII never reaches an error message, the history or the quarantine. */
+export function foundValue(raw: string, col: ColumnSpec): string {
+  return col.pii ? '(PII withheld)' : JSON.stringify(truncate(raw));
+}
+
+/** A string that does not share memory with the parser's chunk (a kept slice would keep the whole chunk alive). */
+export function detach(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 /** Types one raw cell against its column spec: the value, or what was expected instead. */

@@ -145,4 +145,30 @@ describe('control plane API', () => {
     const versions = await http.get('/models/api-intent/versions').set(as('alice')).expect(200);
     expect(versions.body[0]).toMatchObject({ version: champion.body.version, aliases: ['candidate', 'champion'] });
   }, 240_000);
+
+  it('lists a run ended from outside under its Temporal status, not the stale one it last wrote', async () => {
+    const http = request(app.getHttpServer());
+    let spec = await readFile(path.resolve(__dirname, '../../pipelines/online-shoppers-intent.yaml'), 'utf8');
+    spec = spec.replace('name: shopper-intent', 'name: api-stale');
+    // No worker polls: the run stays `running` until it is terminated.
+    const launched = await http
+      .post('/runs')
+      .set(as('alice'))
+      .send({ spec, datasetUri: 's3://mlops-data/incoming/never-read.csv' })
+      .expect(201);
+    const id = launched.body.workflowId as string;
+    const listed = (status: string) => async () =>
+      (
+        (await http.get(`/runs?model=api-stale&status=${status}`).set(as('bob')).expect(200)).body as {
+          workflowId: string;
+          status: string;
+        }[]
+      ).filter((r) => r.workflowId === id);
+    expect((await waitFor(listed('running'), (runs) => runs.length === 1, 30_000))[0].status).toBe('running');
+
+    await env.client.workflow.getHandle(id).terminate('control-plane test');
+    const terminated = await waitFor(listed('terminated'), (runs) => runs.length === 1, 30_000);
+    expect(terminated[0].status).toBe('terminated');
+    expect(await listed('running')()).toEqual([]);
+  }, 90_000);
 });

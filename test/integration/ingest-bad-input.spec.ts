@@ -1,16 +1,11 @@
-import { DuckDBInstance } from '@duckdb/node-api';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createActivityDeps } from '../../apps/worker/worker.factory';
 import { type ActivityDeps, getStoredTable } from '../../activities/common';
-import { createActivities } from '../../activities';
 import type { DatasetSnapshot } from '../../workflows/contracts';
 import { validateSpec } from '../../libs/spec/pipeline-spec';
-import { MinioObjectStore, createMinioClient, ensureBucket } from '../../libs/storage/minio-object-store';
+import type { MinioObjectStore } from '../../libs/storage/minio-object-store';
 import { type TestEnvironment, createTestEnvironment } from '../support/environment';
+import { bucketContents, incomingBucket, ingestFile, parquetOf } from '../support/ingest';
 
 const spec = validateSpec({
   apiVersion: 'mlops.dev/v1',
@@ -41,25 +36,13 @@ describe('ingest refuses bad input and writes nothing', () => {
   beforeAll(async () => {
     env = await createTestEnvironment('ingest');
     deps = await createActivityDeps(env.config);
-    const client = createMinioClient(env.config.minio);
-    incoming = new MinioObjectStore(client, `${env.config.buckets.data}-in`);
-    await ensureBucket(client, incoming.bucket, env.config.minio.region);
+    incoming = await incomingBucket(env);
   });
   afterAll(() => env?.close());
 
-  const ingest = async (name: string, bytes: Buffer): Promise<DatasetSnapshot> => {
-    await incoming.put(name, bytes);
-    // The activity as the worker registers it: domain errors mapped to non-retryable failures.
-    const activities = createActivities(deps);
-    const input = { run: { workflowId: 'wf', runId: name }, spec, datasetUri: `s3://${incoming.bucket}/${name}` };
-    return new MockActivityEnvironment().run((i: typeof input) => activities.ingestDataset(i), input);
-  };
-  const snapshot = async () => [
-    ...(await env.data.list('')).map((o) => `${o.key}:${o.etag}`),
-    ...(await new MinioObjectStore(createMinioClient(env.config.minio), env.config.buckets.registry).list('')).map(
-      (o) => o.key,
-    ),
-  ];
+  const ingest = (name: string, bytes: Buffer): Promise<DatasetSnapshot> =>
+    ingestFile(deps, incoming, spec, name, bytes);
+  const snapshot = () => bucketContents(env);
 
   const cases: [string, string, string | Buffer, RegExp][] = [
     [
@@ -127,6 +110,7 @@ describe('ingest refuses bad input and writes nothing', () => {
       good,
       /not-gzip\.csv\.gz: named \.gz but is not gzip data/,
     ],
+    ['blanks only', 'blank.csv', ' \r\n\n  \n', /blank\.csv: the file is empty/],
   ];
 
   it.each(cases)(
@@ -197,33 +181,16 @@ describe('event-log ingest', () => {
   beforeAll(async () => {
     env = await createTestEnvironment('ingest-ev');
     deps = await createActivityDeps(env.config);
-    const client = createMinioClient(env.config.minio);
-    incoming = new MinioObjectStore(client, `${env.config.buckets.data}-in`);
-    await ensureBucket(client, incoming.bucket, env.config.minio.region);
+    incoming = await incomingBucket(env);
   });
   afterAll(() => env?.close());
 
-  const ingest = async (name: string, bytes: Buffer, s = eventSpec): Promise<DatasetSnapshot> => {
-    await incoming.put(name, bytes);
-    const activities = createActivities(deps);
-    const input = { run: { workflowId: 'wf', runId: name }, spec: s, datasetUri: `s3://${incoming.bucket}/${name}` };
-    return new MockActivityEnvironment().run((i: typeof input) => activities.ingestDataset(i), input);
-  };
+  const ingest = (name: string, bytes: Buffer, s = eventSpec): Promise<DatasetSnapshot> =>
+    ingestFile(deps, incoming, s, name, bytes);
   const table = async (snapshot: DatasetSnapshot) => getStoredTable(env.data, snapshot.tableKey);
-  const parquet = async (csv: string): Promise<Buffer> => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'pq-'));
-    await writeFile(path.join(dir, 'e.csv'), csv);
-    const db = await (await DuckDBInstance.create(':memory:')).connect();
-    await db.run(`COPY (SELECT * FROM read_csv('${dir}/e.csv', header = true)) TO '${dir}/e.parquet' (FORMAT parquet)`);
-    db.closeSync();
-    const bytes = await readFile(path.join(dir, 'e.parquet'));
-    await rm(dir, { recursive: true, force: true });
-    return bytes;
-  };
-
   it('gives the same per-user table from streamed CSV.gz, Parquet and CSV through DuckDB', async () => {
     const streamed = await ingest('events.csv.gz', gzipSync(Buffer.from(eventCsv)));
-    const fromParquet = await ingest('events.parquet', await parquet(eventCsv));
+    const fromParquet = await ingest('events.parquet', await parquetOf(eventCsv));
     const duck = await ingest('events.csv', Buffer.from(eventCsv), {
       ...eventSpec,
       behaviour: { ...eventSpec.behaviour!, engine: 'duckdb' },
@@ -276,13 +243,13 @@ describe('event-log ingest', () => {
   it.each(refused)(
     '%s: clear error, buckets unchanged',
     async (_label, name, bytes, pattern) => {
-      const before = (await env.data.list('')).map((o) => `${o.key}:${o.etag}`);
+      const before = await bucketContents(env);
       await expect(ingest(name, bytes())).rejects.toMatchObject({
         message: expect.stringMatching(pattern),
         nonRetryable: true,
         type: 'INVALID_DATA',
       });
-      expect((await env.data.list('')).map((o) => `${o.key}:${o.etag}`)).toEqual(before);
+      expect(await bucketContents(env)).toEqual(before);
     },
     60_000,
   );

@@ -84,6 +84,12 @@ describe('training pipeline on real Temporal + MinIO (Online Shoppers)', () => {
         });
       }
       expect(manifest.lineage.dataset.sha256).toBe(progress.dataset?.sha256);
+      expect(manifest.lineage.dataset).toMatchObject({
+        table: progress.dataset?.tableKey,
+        quarantinedRows: progress.dataset?.quarantinedRows,
+        columns: progress.dataset?.columns,
+      });
+      expect(manifest.lineage.dataset.columns).toContain('Revenue');
       expect(await env.registry.getDecision(spec.model.name, manifest.version, 'approval')).toMatchObject({
         reviewer: bob,
         decision: 'approve',

@@ -1,6 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import request from 'supertest';
@@ -8,6 +10,7 @@ import { createLogger } from '../../libs/observability/logger';
 import { PinoTemporalLogger } from '../../libs/observability/temporal-logger';
 import { Tracing } from '../../libs/observability/tracing';
 import type { RunDetail } from '../../apps/control-plane/runs/runs.service';
+import { ApiClient, ApiError } from '../../apps/cli/api-client';
 import { startControlPlane } from '../support/control-plane';
 import { type TestEnvironment, createTestEnvironment } from '../support/environment';
 import { uploadShoppers } from '../support/pipelines';
@@ -190,5 +193,31 @@ describe('observability: request ids and traces', () => {
     const ingestLog = worker.lines.find((l) => l.sdkComponent === 'activity' && l.activityType === 'ingestDataset');
     expect(ingestLog).toMatchObject({ service: 'worker', workflowId, runId, trace_id: traceId, level: 'info' });
     expect(JSON.stringify(worker.lines)).not.toContain('taskToken');
+  });
+
+  it("joins the CLI's trace: one trace per command, its requests' spans children of the CLI's traceparent", async () => {
+    const server = app.getHttpServer() as Server;
+    if (!server.listening) await app.listen(0, '127.0.0.1');
+    const { port } = server.address() as AddressInfo;
+    const cli = new ApiClient(`http://127.0.0.1:${port}`, tokens.alice);
+    await cli.get('/runs?limit=1');
+    const failed = await cli.get('/runs/no-such-run').catch((err: unknown) => err);
+    expect(failed).toBeInstanceOf(ApiError);
+    expect((failed as ApiError).traceId).toBe(cli.traceId);
+
+    const ofCli = spans.getFinishedSpans().filter((s) => s.spanContext().traceId === cli.traceId);
+    expect(ofCli.map((s) => s.name).sort()).toEqual(['DescribeWorkflow', 'GET /runs', 'GET /runs/:id']);
+    const requests = ofCli.filter((s) => s.name.startsWith('GET '));
+    // Each request's span is a child of that request's own traceparent span id, not a root...
+    for (const span of requests) expect(span.parentSpanId).toMatch(/^[0-9a-f]{16}$/);
+    expect(new Set(requests.map((s) => s.parentSpanId)).size).toBe(2);
+    // ...and the Temporal call the handler made is a child of its request.
+    const describe = ofCli.find((s) => s.name === 'DescribeWorkflow')!;
+    expect(describe.parentSpanId).toBe(requests.find((s) => s.name === 'GET /runs/:id')!.spanContext().spanId);
+    const requestId = (failed as ApiError).requestId;
+    expect(api.lines.find((l) => l.msg === 'request' && l.requestId === requestId)).toMatchObject({
+      status: 404,
+      trace_id: cli.traceId,
+    });
   });
 });

@@ -23,7 +23,10 @@ const UploadQuery = z.object({
     .describe('PII data: kept under incoming/ until the ingest that scrubs it'),
   name: z
     .string()
-    .regex(/^[\w.-]+\.(csv|tsv|txt|dat)(\.gz)?$/, 'a file name ending in .csv, .tsv, .txt or .dat (optionally .gz)'),
+    .regex(
+      /^[\w.-]+\.((csv|tsv|txt|dat)(\.gz)?|parquet)$/,
+      'a file name ending in .csv, .tsv, .txt or .dat (optionally .gz), or .parquet',
+    ),
 });
 
 @ApiTags('datasets')
@@ -35,7 +38,7 @@ export class DatasetsController {
   @Post()
   @HttpCode(201)
   @Roles('engineer', 'admin')
-  @ApiConsumes('text/csv', 'application/gzip', 'application/octet-stream')
+  @ApiConsumes('text/csv', 'application/gzip', 'application/vnd.apache.parquet', 'application/octet-stream')
   @ApiQuery({ name: 'name', example: 'sessions.csv' })
   @ApiQuery({
     name: 'transient',

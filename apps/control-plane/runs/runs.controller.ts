@@ -56,7 +56,14 @@ export class RunsController {
   @ApiOperation({ summary: 'List runs from Temporal visibility, filtered by search attributes' })
   @ApiQuery({ name: 'model', required: false })
   @ApiQuery({ name: 'stage', required: false, example: 'approval' })
-  @ApiQuery({ name: 'status', required: false, example: 'awaiting-approval' })
+  @ApiQuery({
+    name: 'status',
+    required: false,
+    example: 'awaiting-approval',
+    description:
+      'The run status (running, awaiting-approval, awaiting-gate-override, canary, promoted, rolled-back, ' +
+      'rejected-by-gate, rejected, expired), or how Temporal closed it (cancelled, terminated, failed, timed_out)',
+  })
   @ApiQuery({ name: 'submitter', required: false })
   @ApiQuery({
     name: 'awaiting',

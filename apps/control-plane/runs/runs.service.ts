@@ -97,7 +97,7 @@ export class RunsService {
     };
     add('MlopsModel', filter.model);
     add('MlopsStage', filter.stage);
-    add('MlopsStatus', filter.status);
+    addStatus(filter.status, add, clauses);
     add('MlopsSubmitter', filter.submitter);
     if (filter.notSubmitter !== undefined) {
       add('MlopsSubmitter', filter.notSubmitter);
@@ -172,8 +172,32 @@ function summary(d: Omit<WorkflowExecutionInfo, 'raw'>): RunSummary {
  */
 function closedStatus(execution: string, attribute?: string): string {
   if (attribute === undefined) return execution.toLowerCase();
-  const stale = attribute === 'running' || attribute.startsWith('awaiting-') || attribute === 'canary';
-  return stale && execution !== 'RUNNING' && execution !== 'COMPLETED' ? execution.toLowerCase() : attribute;
+  return LIVE_STATUSES.has(attribute) && execution !== 'RUNNING' ? execution.toLowerCase() : attribute;
+}
+
+/** Statuses a run holds only while its workflow is open: a closed workflow still holding one ended from outside. */
+const LIVE_STATUSES = new Set(['running', 'awaiting-approval', 'awaiting-gate-override', 'canary']);
+/** Temporal's own closed statuses as {@link closedStatus} shows them, and their visibility-query names. */
+const TEMPORAL_CLOSED: Record<string, string> = {
+  cancelled: 'Canceled',
+  terminated: 'Terminated',
+  failed: 'Failed',
+  timed_out: 'TimedOut',
+};
+
+/**
+ * The status filter as a visibility query, matching what {@link closedStatus} shows: a live status also
+ * needs an open workflow (a run terminated while `running` is listed as `terminated`, not `running`), and
+ * Temporal's closed statuses are matched on the execution status, which the workflow never writes itself.
+ */
+function addStatus(status: string | undefined, add: (attr: string, value?: string) => void, clauses: string[]) {
+  if (status === undefined) return;
+  if (TEMPORAL_CLOSED[status]) {
+    clauses.push(`ExecutionStatus = '${TEMPORAL_CLOSED[status]}'`);
+    return;
+  }
+  add('MlopsStatus', status);
+  if (LIVE_STATUSES.has(status)) clauses.push(`ExecutionStatus = 'Running'`);
 }
 
 function liveTraining(d: WorkflowExecutionDescription): RunDetail['liveTraining'] {

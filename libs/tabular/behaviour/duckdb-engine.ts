@@ -1,21 +1,22 @@
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { DataValidationError } from '../../common/errors';
 import { instantMs } from '../../spec/behaviour-spec';
-import { type RowProblem, truncate } from '../validate';
+import { type DuckDbOptions, withDuckDb } from '../duckdb';
+import {
+  MAX_QUARANTINED_ROWS,
+  type RowProblem,
+  checkHeader,
+  missingColumnsError,
+  toleranceError,
+  truncate,
+} from '../validate';
 import { type EntityStats, type SequenceStep, buildTable } from './output';
-import { type EventLogOptions, type EventLogResult, MAX_QUARANTINED_ROWS } from './read-events';
+import type { EventLogOptions, EventLogResult } from './read-events';
 import { checkSql, quote, str } from './duckdb-sql';
 
-/** DuckDB settings: memory capped (it spills to `tempDirectory` beyond), threads = cores unless given. */
-export interface DuckDbOptions {
-  threads?: number;
-  memoryLimit?: string;
-  tempDirectory?: string;
-  /** Aborting interrupts the running query; the call then rejects with `signal.reason`. */
-  signal?: AbortSignal;
-}
+export type { DuckDbOptions } from '../duckdb';
 
 /**
  * The DuckDB engine: the same validation rules and features as {@link readEventLog}, as SQL over a
@@ -24,8 +25,7 @@ export interface DuckDbOptions {
  * rejected by the CSV reader and quarantined with its message. Lines of quarantined rows are the
  * row's position among the parsed rows + 1 (the physical line when no row spans lines or is rejected).
  *
- * @throws DataValidationError for an empty file, missing columns, or invalid rows above the tolerance;
- *   `settings.signal.reason` once it is aborted.
+ * @throws DataValidationError for an empty file, missing columns, or invalid rows above the tolerance.
  */
 export async function duckdbEventLog(
   path: string,
@@ -33,30 +33,7 @@ export async function duckdbEventLog(
   o: EventLogOptions & { format: 'csv' | 'parquet' },
   settings: DuckDbOptions = {},
 ): Promise<Omit<EventLogResult, 'sha256'>> {
-  const config: Record<string, string> = { memory_limit: settings.memoryLimit ?? '1GB' };
-  if (settings.threads) config.threads = String(settings.threads);
-  if (settings.tempDirectory) config.temp_directory = settings.tempDirectory;
-  const instance = await DuckDBInstance.create(':memory:', config);
-  const db = await instance.connect();
-  const { signal } = settings;
-  const interrupt = () => db.interrupt();
-  signal?.addEventListener('abort', interrupt, { once: true });
-  try {
-    signal?.throwIfAborted();
-    return await run(db, path, file, o);
-  } catch (err) {
-    if (signal?.aborted) throw signal.reason;
-    if (err instanceof DataValidationError) throw err;
-    const message = (err as Error).message;
-    if (/empty|No data|could not detect|Invalid Input Error|Parquet|magic bytes|gzip/i.test(message)) {
-      throw new DataValidationError(`${file}: cannot be read as ${o.format} (${message.split('\n')[0]})`, { file });
-    }
-    throw err;
-  } finally {
-    signal?.removeEventListener('abort', interrupt);
-    db.closeSync();
-    instance.closeSync();
-  }
+  return withDuckDb(settings, { file, format: o.format }, (db) => run(db, path, file, o));
 }
 
 async function run(
@@ -72,16 +49,11 @@ async function run(
         `escape = '"', store_rejects = true, auto_detect = false, columns = ${await csvColumns(path, file, o)})`;
   const header = (await rows(db, `DESCRIBE SELECT * FROM ${source}`)).map((r) => String(r.column_name));
   const b = o.behaviour;
-  const missing = o.columns.filter((c) => c.required && !header.includes(c.name)).map((c) => `"${c.name}"`);
+  const missing = o.columns.filter((c) => c.required && !header.includes(c.name)).map((c) => c.name);
   for (const used of [b.entity, b.time, b.eventType.column, b.price, b.category, b.brand]) {
-    if (used && !header.includes(used) && !missing.includes(`"${used}"`)) missing.push(`"${used}"`);
+    if (used && !header.includes(used) && !missing.includes(used)) missing.push(used);
   }
-  if (missing.length > 0) {
-    throw new DataValidationError(
-      `${file}: missing required column(s) ${missing.join(', ')}; header has ${header.join(', ')}`,
-      { file, missing },
-    );
-  }
+  if (missing.length > 0) throw missingColumnsError(file, missing, header);
   const present = o.columns.filter((c) => header.includes(c.name));
   const checks = present.map((c, i) => `${checkSql(c)} AS _p${i}`);
   const text = (name?: string) => (name ? `nullif(trim(CAST(${quote(name)} AS VARCHAR)), '')` : 'NULL');
@@ -161,12 +133,12 @@ async function run(
   }
   quarantined.sort((x, y) => x.line - y.line);
   if (bad > 0 && bad / total > o.maxInvalidRowFraction) {
-    const p = quarantined[0].problem;
-    throw new DataValidationError(
-      `${file}, row ${p.line}, column "${p.column}": expected ${p.expected}, found ${p.found} ` +
-        `(${bad} of ${total} rows invalid, tolerance ${(o.maxInvalidRowFraction * 100).toFixed(2)}%)`,
-      { file, ...p, invalidRows: bad, totalRows: total, problemCounts },
-    );
+    throw toleranceError(file, quarantined[0].problem, {
+      bad,
+      total,
+      maxInvalidRowFraction: o.maxInvalidRowFraction,
+      problemCounts,
+    });
   }
   const stats = await aggregate(db, o, anyProblem);
   return {
@@ -273,14 +245,10 @@ async function aggregate(db: DuckDBConnection, o: EventLogOptions, anyProblem: s
 async function csvColumns(path: string, file: string, o: EventLogOptions): Promise<string> {
   const line = await firstLine(path);
   if (line.trim() === '') throw new DataValidationError(`${file}: the file is empty`, { file });
-  const names = line.split(o.delimiter).map((h) => h.trim().replace(/^"(.*)"$/, '$1'));
-  const seen = new Set<string>();
-  for (const h of names) {
-    if (seen.has(h)) {
-      throw new DataValidationError(`${file}, line 1: duplicate column "${h}" in the header`, { file, column: h });
-    }
-    seen.add(h);
-  }
+  const names = checkHeader(
+    line.split(o.delimiter).map((h) => h.trim().replace(/^"(.*)"$/, '$1')),
+    file,
+  );
   return `{${names.map((h) => `${str(h)}: 'VARCHAR'`).join(', ')}}`;
 }
 

@@ -1,16 +1,11 @@
-import { createHash } from 'node:crypto';
-import { Readable, pipeline } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import { DataValidationError } from '../../common/errors';
+import { Readable } from 'node:stream';
 import type { BehaviourSpec } from '../../spec/behaviour-spec';
 import type { ColumnSpec } from '../../spec/pipeline-spec';
 import { CsvRecordParser } from '../csv-stream';
-import { type RowProblem, parseCell, truncate } from '../validate';
+import { decodeText } from '../text-stream';
+import { ProblemLog, type QuarantinedRow, checkHeader, foundValue, missingColumnsError, parseCell } from '../validate';
 import { BehaviourAccumulator } from './accumulator';
 import type { BehaviourTable } from './output';
-
-/** Quarantined rows kept with their values (for the quarantine object); all of them are counted. */
-export const MAX_QUARANTINED_ROWS = 10_000;
 
 export interface EventLogResult {
   /** sha256 of the bytes as read (compressed, if the file is gzip). */
@@ -19,8 +14,8 @@ export interface EventLogResult {
   /** Data rows read, valid or not. */
   totalRows: number;
   quarantinedRows: number;
-  /** The first {@link MAX_QUARANTINED_ROWS} quarantined rows. */
-  quarantined: { line: number; values: string[]; problem: RowProblem }[];
+  /** The first `MAX_QUARANTINED_ROWS` quarantined rows. */
+  quarantined: QuarantinedRow[];
   problemCounts: Record<string, number>;
   table: BehaviourTable;
 }
@@ -62,15 +57,31 @@ export async function readEventLog(
   o: EventLogOptions,
   control: ReadControl = {},
 ): Promise<EventLogResult> {
-  const { signal } = control;
+  const { signal, onProgress } = control;
   signal?.throwIfAborted();
   // A stalled source never yields again, so an abort must reach it rather than wait for the next chunk.
   const stop = () => {
     if (source instanceof Readable) source.destroy(signal?.reason as Error);
   };
   signal?.addEventListener('abort', stop, { once: true });
+  let bytesRead = 0;
+  async function* counted() {
+    for await (const chunk of source) {
+      bytesRead += chunk.length;
+      yield chunk;
+    }
+  }
   try {
-    return await read(source, file, o, control);
+    const rows = new RowFolder(file, o);
+    const parser = new CsvRecordParser(file, o.delimiter, (fields, line) => rows.record(fields, line));
+    const text = decodeText(onProgress ? counted() : source, file);
+    for await (const chunk of text.text) {
+      parser.push(chunk);
+      signal?.throwIfAborted();
+      onProgress?.({ bytesRead, rows: rows.rows });
+    }
+    parser.end();
+    return { sha256: text.sha256(), ...rows.finish() };
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
     throw err;
@@ -79,115 +90,40 @@ export async function readEventLog(
   }
 }
 
-async function read(
-  source: AsyncIterable<Buffer>,
-  file: string,
-  o: EventLogOptions,
-  { signal, onProgress }: ReadControl,
-): Promise<EventLogResult> {
-  const hash = createHash('sha256');
-  let bytesRead = 0;
-  const iterator = source[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  const head: Buffer | undefined = first.done ? undefined : first.value;
-  const gzip = head !== undefined && head[0] === 0x1f && head[1] === 0x8b;
-  if (!gzip && file.endsWith('.gz')) throw new DataValidationError(`${file}: named .gz but is not gzip data`, { file });
-  async function* bytes() {
-    if (head) {
-      hash.update(head);
-      bytesRead += head.length;
-      yield head;
-    }
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-      hash.update(next.value);
-      bytesRead += next.value.length;
-      yield next.value;
-    }
-  }
-  const input: AsyncIterable<Buffer> = gzip
-    ? pipeline(Readable.from(bytes()), createGunzip(), () => undefined)
-    : bytes();
-
-  const rows = new RowFolder(file, o);
-  const parser = new CsvRecordParser(file, o.delimiter, (fields, line) => rows.record(fields, line));
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let started = false;
-  const text = (chunk?: Buffer): string => {
-    try {
-      return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
-    } catch {
-      throw new DataValidationError(`${file}: contains bytes that are not valid UTF-8`, { file });
-    }
-  };
-  try {
-    for await (const chunk of input) {
-      let t = text(chunk);
-      if (!started && t.length > 0) {
-        started = true;
-        if (t.charCodeAt(0) === 0xfeff) t = t.slice(1);
-      }
-      parser.push(t);
-      signal?.throwIfAborted();
-      onProgress?.({ bytesRead, rows: rows.rows });
-    }
-  } catch (err) {
-    if ((err as { code?: string }).code?.startsWith('Z_')) {
-      throw new DataValidationError(`${file}: gzip data is corrupt or truncated (${(err as Error).message})`, { file });
-    }
-    throw err;
-  }
-  parser.push(text());
-  parser.end();
-  return { sha256: hash.digest('hex'), ...rows.finish() };
-}
-
 /** Validates each record against the column rules and folds the valid ones into the accumulator. */
 class RowFolder {
   private header?: string[];
   private present: { col: ColumnSpec; index: number }[] = [];
   private at = { entity: -1, time: -1, type: -1, price: -1, category: -1, brand: -1 };
   private readonly acc: BehaviourAccumulator;
-  private total = 0;
-  private bad = 0;
-
-  /** Data rows seen so far. */
-  get rows(): number {
-    return this.total;
-  }
-  private readonly quarantined: EventLogResult['quarantined'] = [];
-  private readonly problemCounts: Record<string, number> = {};
+  private readonly problems: ProblemLog;
 
   constructor(
     private readonly file: string,
     private readonly o: EventLogOptions,
   ) {
     this.acc = new BehaviourAccumulator(o.behaviour);
+    this.problems = new ProblemLog(file, o.maxInvalidRowFraction);
+  }
+
+  /** Data rows seen so far. */
+  get rows(): number {
+    return this.problems.total;
   }
 
   record(fields: string[], line: number): void {
     if (!this.header) return this.setHeader(fields);
-    this.total++;
-    let problem: RowProblem | undefined;
-    const note = (column: string, expected: string, found: string) => {
-      const rule = `${column}: ${expected}`;
-      this.problemCounts[rule] = (this.problemCounts[rule] ?? 0) + 1;
-      problem ??= { line, column, expected, found };
-    };
+    const p = this.problems;
     if (fields.length !== this.header.length) {
-      note('(row)', `${this.header.length} fields (as in the header)`, `${fields.length}`);
+      p.note(line, '(row)', `${this.header.length} fields (as in the header)`, `${fields.length}`);
     } else {
       for (const { col, index } of this.present) {
         const raw = fields[index];
         const error = index === this.at.time ? timeError(raw, col) : cellError(raw, col);
-        if (error) note(col.name, error, col.pii ? '(PII withheld)' : JSON.stringify(truncate(raw)));
+        if (error) p.note(line, col.name, error, foundValue(raw, col));
       }
     }
-    if (problem) {
-      this.bad++;
-      if (this.quarantined.length < MAX_QUARANTINED_ROWS)
-        this.quarantined.push({ line, values: fields.map(copy), problem });
-      return;
-    }
+    if (p.endRow(fields)) return;
     const cell = (i: number) => (i < 0 ? null : nullIfEmpty(fields[i]));
     const price = this.at.price < 0 ? 0 : Number(cell(this.at.price) ?? 0);
     this.acc.add(
@@ -201,53 +137,26 @@ class RowFolder {
   }
 
   finish(): Omit<EventLogResult, 'sha256'> {
-    if (!this.header) throw new DataValidationError(`${this.file}: the file is empty`, { file: this.file });
-    if (this.total === 0) {
-      throw new DataValidationError(`${this.file}: the file has a header but no data rows`, { file: this.file });
-    }
-    if (this.bad > 0 && this.bad / this.total > this.o.maxInvalidRowFraction) {
-      const p = this.quarantined[0].problem;
-      throw new DataValidationError(
-        `${this.file}, row ${p.line}, column "${p.column}": expected ${p.expected}, found ${p.found} ` +
-          `(${this.bad} of ${this.total} rows invalid, tolerance ${(this.o.maxInvalidRowFraction * 100).toFixed(2)}%)`,
-        { file: this.file, ...p, invalidRows: this.bad, totalRows: this.total, problemCounts: this.problemCounts },
-      );
-    }
+    const p = this.problems;
+    p.finish(this.header);
     return {
-      header: this.header,
-      totalRows: this.total,
-      quarantinedRows: this.bad,
-      quarantined: this.quarantined,
-      problemCounts: this.problemCounts,
+      header: this.header as string[],
+      totalRows: p.total,
+      quarantinedRows: p.bad,
+      quarantined: p.quarantined,
+      problemCounts: p.problemCounts,
       table: this.acc.finish(),
     };
   }
 
   private setHeader(fields: string[]): void {
-    const header = fields.map((h) => h.trim());
-    const seen = new Set<string>();
-    for (const h of header) {
-      if (h === '')
-        throw new DataValidationError(`${this.file}, line 1: empty column name in the header`, { file: this.file });
-      if (seen.has(h)) {
-        throw new DataValidationError(`${this.file}, line 1: duplicate column "${h}" in the header`, {
-          file: this.file,
-          column: h,
-        });
-      }
-      seen.add(h);
-    }
-    const missing = this.o.columns.filter((c) => c.required && !header.includes(c.name)).map((c) => `"${c.name}"`);
+    const header = checkHeader(fields, this.file);
+    const missing = this.o.columns.filter((c) => c.required && !header.includes(c.name)).map((c) => c.name);
     const b = this.o.behaviour;
     for (const used of [b.entity, b.time, b.eventType.column, b.price, b.category, b.brand]) {
-      if (used && !header.includes(used) && !missing.includes(`"${used}"`)) missing.push(`"${used}"`);
+      if (used && !header.includes(used) && !missing.includes(used)) missing.push(used);
     }
-    if (missing.length > 0) {
-      throw new DataValidationError(
-        `${this.file}: missing required column(s) ${missing.join(', ')}; header has ${header.join(', ')}`,
-        { file: this.file, missing },
-      );
-    }
+    if (missing.length > 0) throw missingColumnsError(this.file, missing, header);
     this.header = header;
     this.present = this.o.columns
       .filter((c) => header.includes(c.name))
@@ -275,11 +184,6 @@ function timeError(raw: string, col: ColumnSpec): string | undefined {
   if (nullIfEmpty(s) === null)
     return col.nullable ? 'a time (the event-time column cannot be empty)' : cellError(raw, col);
   return Number.isNaN(instant(s)) ? 'an ISO 8601 date-time' : undefined;
-}
-
-/** A string that does not share memory with the parser's chunk (a kept slice would keep the whole chunk alive). */
-function copy(s: string): string {
-  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 function nullIfEmpty(raw: string): string | null {
