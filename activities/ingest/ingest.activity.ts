@@ -15,6 +15,7 @@ import { isParquet, spoolToFile } from '../../libs/tabular/spool';
 import type { DatasetSnapshot } from '../../workflows/contracts';
 import { type ActivityDeps, parseS3Uri } from '../common';
 import { ingestEventLog } from './events-ingest';
+import { IngestHeartbeat } from './ingest-heartbeat';
 import { keepSource, putStreamIfAbsent, writeQuarantine } from './snapshot-writes';
 
 export interface IngestInput {
@@ -23,7 +24,7 @@ export interface IngestInput {
   datasetUri: string;
 }
 
-/** The validated, typed table stored with a snapshot (`datasets/<sha256>/tables/<schema>.json`). */
+/** The validated, typed table stored with a snapshot (`datasets/<sha256>/tables/<schema>.mltable`). */
 export type { StoredTable } from '../../libs/tabular/sequence-table';
 
 export function createIngestActivities(deps: ActivityDeps) {
@@ -33,6 +34,7 @@ export function createIngestActivities(deps: ActivityDeps) {
      * stores an immutable snapshot keyed by the content's sha256 (same bytes → same key, never
      * re-uploaded). Memory grows with the typed columns, not the file. Rows that break the schema go
      * to the run's quarantine object with the reason. Nothing is written before the file validates.
+     * Heartbeats its progress (bytes, rows) and stops when the activity is cancelled.
      *
      * @throws DataValidationError (non-retryable) naming file, row, column, expected and found.
      */
@@ -41,19 +43,27 @@ export function createIngestActivities(deps: ActivityDeps) {
       if (spec.behaviour) return ingestEventLog(deps, { run, spec, datasetUri });
       const { bucket, key } = parseS3Uri(datasetUri);
       const file = key.split('/').pop() ?? key;
-      const read = isParquet(file) ? readParquetObject : readTable;
-      const table = await read(await deps.bucket(bucket).getStream(key), file, spec.data);
+      const beat = new IngestHeartbeat();
+      const stream = await deps.bucket(bucket).getStream(key);
+      const table = isParquet(file)
+        ? await readParquetObject(stream, file, spec.data, beat)
+        : await readTable(stream, file, spec.data, {
+            signal: beat.signal,
+            onProgress: (p) => beat.progress({ phase: 'reading', ...p }),
+          });
       const digest = table.sha256;
 
       // The raw bytes are kept as the snapshot's source only when they hold no personal data.
-      await keepSource(deps, { bucket, key, sha256: digest }, spec.data.columns);
+      await beat.during('storing', () => keepSource(deps, { bucket, key, sha256: digest }, spec.data.columns));
       const columns = scrubColumns(table.columns, spec.data.columns, deps.piiKey);
       // A transaction log becomes one row per entity (calibration features, holdout target) before it is stored.
       const stored: StoredTable = spec.aggregate
         ? aggregateTransactions(columns, spec.aggregate)
         : { columns, rowCount: table.rowCount };
       const tableKey = `datasets/${digest}/tables/${sha256(canonicalJson([spec.data.columns, spec.aggregate ?? null])).slice(0, 16)}${STORED_TABLE_EXTENSION}`;
-      if (!(await deps.data.stat(tableKey))) await putStreamIfAbsent(deps, tableKey, storedTableBytes(stored));
+      if (!(await deps.data.stat(tableKey))) {
+        await beat.during('storing', () => putStreamIfAbsent(deps, tableKey, storedTableBytes(stored)));
+      }
 
       const quarantineKey = await writeQuarantine(deps, run, table, spec.data.columns);
       // A transient upload (the CLI marks uploads of specs with PII so) is gone once its scrubbed snapshot exists.
@@ -77,11 +87,15 @@ async function readParquetObject(
   stream: Readable,
   file: string,
   o: PipelineSpec['data'],
+  beat: IngestHeartbeat,
 ): Promise<TableResult & { sha256: string }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'mlops-table-'));
   try {
-    const { local, sha256: digest } = await spoolToFile(stream, dir, file);
-    return { sha256: digest, ...(await readParquetTable(local, file, o, { tempDirectory: dir })) };
+    const { signal } = beat;
+    const onBytes = (bytesRead: number) => beat.progress({ phase: 'spooling', bytesRead });
+    const { local, sha256: digest } = await spoolToFile(stream, dir, file, { onBytes, signal });
+    const table = await beat.during('duckdb', () => readParquetTable(local, file, o, { tempDirectory: dir, signal }));
+    return { sha256: digest, ...table };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

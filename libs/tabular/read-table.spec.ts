@@ -167,4 +167,31 @@ describe(readTable.name, () => {
     );
     expect(err.message).toBe('log.txt, line 2: expected 4 fields (as in the header), found 3');
   });
+
+  it('reports increasing bytes and rows to onProgress, and stops with the reason when aborted', async () => {
+    const options = { columns, maxInvalidRowFraction: 0, format: 'csv' as const, delimiter: ',', header: true };
+    const body = Array.from({ length: 200 }, (_, i) => `${20 + (i % 50)},1.5,mobile,true`).join('\n');
+    const bytes = Buffer.from(`age,spend,device,bought\n${body}\n`);
+    const chunks = Array.from({ length: Math.ceil(bytes.length / 64) }, (_, k) => bytes.subarray(k * 64, (k + 1) * 64));
+    const seen: { bytesRead: number; rows: number }[] = [];
+    const table = await readTable(Readable.from(chunks), 'users.csv', options, { onProgress: (p) => seen.push(p) });
+    expect(table.rowCount).toBe(200);
+    expect(seen.length).toBeGreaterThan(10);
+    for (let i = 1; i < seen.length; i++) {
+      expect(seen[i].bytesRead).toBeGreaterThanOrEqual(seen[i - 1].bytesRead);
+      expect(seen[i].rows).toBeGreaterThanOrEqual(seen[i - 1].rows);
+    }
+    expect(seen.at(-1)).toEqual({ bytesRead: bytes.length, rows: 200 });
+
+    // A source that stalls after its first chunk: only the abort can end the read.
+    const stalled = new Readable({ read() {} });
+    stalled.push(chunks[0]);
+    const abort = new AbortController();
+    const reading = readTable(stalled, 'users.csv', options, {
+      signal: abort.signal,
+      onProgress: () => abort.abort(new Error('cancelled by the test')),
+    });
+    await expect(reading).rejects.toThrow('cancelled by the test');
+    expect(stalled.destroyed).toBe(true);
+  });
 });

@@ -1,7 +1,7 @@
 import { DataValidationError } from '../common/errors';
 import type { ColumnSpec } from '../spec/pipeline-spec';
 import { CsvRecordParser, WhitespaceRecordParser } from './csv-stream';
-import { decodeText } from './text-stream';
+import { type ReadControl, controlledRead, decodeText } from './text-stream';
 import {
   type Cell,
   ProblemLog,
@@ -107,6 +107,11 @@ export class TableBuilder {
     for (const out of this.absent) out.push(null);
   }
 
+  /** Data rows read so far, valid or not. */
+  get rows(): number {
+    return this.problems.total;
+  }
+
   /**
    * @throws DataValidationError for an empty file, a header without rows, or bad rows above the tolerance.
    */
@@ -155,18 +160,26 @@ export async function readTable(
   source: AsyncIterable<Buffer>,
   file: string,
   o: TableOptions & { format: 'csv' | 'whitespace'; delimiter: string; header: boolean },
+  control: ReadControl = {},
 ): Promise<TableResult & { sha256: string }> {
-  const table = new TableBuilder(file, o);
-  if (!o.header)
-    table.setHeader(
-      o.columns.map((c) => c.name),
-      false,
-    );
-  const onRecord = (fields: string[], line: number) => table.record(fields, line);
-  const parser =
-    o.format === 'csv' ? new CsvRecordParser(file, o.delimiter, onRecord) : new WhitespaceRecordParser(file, onRecord);
-  const text = decodeText(source, file);
-  for await (const chunk of text.text) parser.push(chunk);
-  parser.end();
-  return { sha256: text.sha256(), ...table.finish() };
+  return controlledRead(source, control, async (bytes, progress) => {
+    const table = new TableBuilder(file, o);
+    if (!o.header)
+      table.setHeader(
+        o.columns.map((c) => c.name),
+        false,
+      );
+    const onRecord = (fields: string[], line: number) => table.record(fields, line);
+    const parser =
+      o.format === 'csv'
+        ? new CsvRecordParser(file, o.delimiter, onRecord)
+        : new WhitespaceRecordParser(file, onRecord);
+    const text = decodeText(bytes, file);
+    for await (const chunk of text.text) {
+      parser.push(chunk);
+      progress(table.rows);
+    }
+    parser.end();
+    return { sha256: text.sha256(), ...table.finish() };
+  });
 }

@@ -86,3 +86,54 @@ function isParquetHead(head: Buffer): boolean {
     head.length > 4 && head.toString('latin1', 0, 4) === 'PAR1' && head[4] < 0x20 && ![9, 10, 13].includes(head[4])
   );
 }
+
+/** Progress of a streamed read: bytes taken from the source (compressed, if gzip) and data rows parsed. */
+export interface ReadProgress {
+  bytesRead: number;
+  rows: number;
+}
+
+/** How a caller follows and stops a long read (the ingest activity: heartbeats and cancellation). */
+export interface ReadControl {
+  /** Called after each chunk of the source is folded. */
+  onProgress?: (p: ReadProgress) => void;
+  /** Aborting destroys the source and rejects with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs a streaming `read` of `source` under `control`: the bytes taken from the source are counted for
+ * `onProgress` (reported whenever `read` calls `progress` with its row count), and an abort destroys the
+ * source (a stalled stream never yields again, so the abort must reach it) and rejects with `signal.reason`.
+ */
+export async function controlledRead<T>(
+  source: AsyncIterable<Buffer>,
+  control: ReadControl,
+  read: (bytes: AsyncIterable<Buffer>, progress: (rows: number) => void) => Promise<T>,
+): Promise<T> {
+  const { signal, onProgress } = control;
+  signal?.throwIfAborted();
+  const stop = () => {
+    if (source instanceof Readable) source.destroy(signal?.reason as Error);
+  };
+  signal?.addEventListener('abort', stop, { once: true });
+  let bytesRead = 0;
+  async function* counted() {
+    for await (const chunk of source) {
+      bytesRead += chunk.length;
+      yield chunk;
+    }
+  }
+  const progress = (rows: number) => {
+    signal?.throwIfAborted();
+    onProgress?.({ bytesRead, rows });
+  };
+  try {
+    return await read(onProgress ? counted() : source, progress);
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason;
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', stop);
+  }
+}

@@ -1,8 +1,7 @@
-import { Readable } from 'node:stream';
 import type { BehaviourSpec } from '../../spec/behaviour-spec';
 import type { ColumnSpec } from '../../spec/pipeline-spec';
 import { CsvRecordParser } from '../csv-stream';
-import { decodeText } from '../text-stream';
+import { type ReadControl, controlledRead, decodeText } from '../text-stream';
 import { ProblemLog, type QuarantinedRow, checkHeader, foundValue, missingColumnsError, parseCell } from '../validate';
 import { BehaviourAccumulator } from './accumulator';
 import type { BehaviourTable } from './output';
@@ -18,20 +17,6 @@ export interface EventLogResult {
   quarantined: QuarantinedRow[];
   problemCounts: Record<string, number>;
   table: BehaviourTable;
-}
-
-/** Progress of a streamed read: bytes taken from the source (compressed, if gzip) and data rows parsed. */
-export interface ReadProgress {
-  bytesRead: number;
-  rows: number;
-}
-
-/** How a caller follows and stops a long read (the ingest activity: heartbeats and cancellation). */
-export interface ReadControl {
-  /** Called after each chunk of the source is folded. */
-  onProgress?: (p: ReadProgress) => void;
-  /** Aborting destroys the source and rejects with `signal.reason`. */
-  signal?: AbortSignal;
 }
 
 export interface EventLogOptions {
@@ -57,37 +42,17 @@ export async function readEventLog(
   o: EventLogOptions,
   control: ReadControl = {},
 ): Promise<EventLogResult> {
-  const { signal, onProgress } = control;
-  signal?.throwIfAborted();
-  // A stalled source never yields again, so an abort must reach it rather than wait for the next chunk.
-  const stop = () => {
-    if (source instanceof Readable) source.destroy(signal?.reason as Error);
-  };
-  signal?.addEventListener('abort', stop, { once: true });
-  let bytesRead = 0;
-  async function* counted() {
-    for await (const chunk of source) {
-      bytesRead += chunk.length;
-      yield chunk;
-    }
-  }
-  try {
+  return controlledRead(source, control, async (bytes, progress) => {
     const rows = new RowFolder(file, o);
     const parser = new CsvRecordParser(file, o.delimiter, (fields, line) => rows.record(fields, line));
-    const text = decodeText(onProgress ? counted() : source, file);
+    const text = decodeText(bytes, file);
     for await (const chunk of text.text) {
       parser.push(chunk);
-      signal?.throwIfAborted();
-      onProgress?.({ bytesRead, rows: rows.rows });
+      progress(rows.rows);
     }
     parser.end();
     return { sha256: text.sha256(), ...rows.finish() };
-  } catch (err) {
-    if (signal?.aborted) throw signal.reason;
-    throw err;
-  } finally {
-    signal?.removeEventListener('abort', stop);
-  }
+  });
 }
 
 /** Validates each record against the column rules and folds the valid ones into the accumulator. */
