@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 
 /** Exit codes of the `mlops` CLI: scripts can rely on them. */
 export const EXIT = { ok: 0, error: 1, usage: 2, rejected: 3, failed: 4, denied: 5, notFound: 6 } as const;
@@ -44,15 +47,23 @@ export class ApiClient {
     return this.request<T>('POST', path, body === undefined ? undefined : JSON.stringify(body), 'application/json');
   }
 
-  upload<T>(path: string, body: Buffer, contentType: string): Promise<T> {
-    return this.request<T>('POST', path, body, contentType);
+  /** POSTs a local file as the body, streamed from disk (a dataset of any size; the control plane streams it on). */
+  async uploadFile<T>(path: string, file: string, contentType: string): Promise<T> {
+    const { size } = await stat(file); // a missing file is the caller's error, not an unreachable control plane
+    return this.request<T>('POST', path, createReadStream(file), contentType, size);
   }
 
   delete(path: string): Promise<void> {
     return this.request<void>('DELETE', path);
   }
 
-  private async request<T>(method: string, path: string, body?: string | Buffer, contentType?: string): Promise<T> {
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: string | Readable,
+    contentType?: string,
+    contentLength?: number,
+  ): Promise<T> {
     let res: Response;
     try {
       res = await fetch(`${this.baseUrl}${path}`, {
@@ -62,9 +73,12 @@ export class ApiClient {
           // Sampled (01): the caller asked for this trace, so the control plane keeps it.
           traceparent: `00-${this.traceId}-${randomBytes(8).toString('hex')}-01`,
           ...(contentType ? { 'content-type': contentType } : {}),
+          ...(contentLength !== undefined ? { 'content-length': String(contentLength) } : {}),
         },
-        body: typeof body === 'string' || body === undefined ? body : new Uint8Array(body),
-      });
+        body,
+        // A stream body is sent as it is read (undici requires saying so).
+        ...(body instanceof Readable ? { duplex: 'half' } : {}),
+      } as RequestInit);
     } catch (err) {
       const cause = (err as Error).cause as Error | undefined;
       throw new ApiError(

@@ -36,12 +36,11 @@ export async function startRun(
   let datasetUri = spec.data.source?.startsWith('s3://') ? spec.data.source : undefined;
   const local = o.data ?? (datasetUri ? undefined : spec.data.source);
   if (local) {
-    const body = await readFile(local);
     // Data with PII columns is uploaded as transient: the ingest that scrubs it deletes the raw upload.
     const transient = spec.data.columns.some((c) => c.pii !== undefined);
-    const uploaded = await api.upload<{ uri: string; sha256: string }>(
+    const uploaded = await api.uploadFile<{ uri: string; sha256: string }>(
       `/datasets?name=${encodeURIComponent(path.basename(local))}${transient ? '&transient=true' : ''}`,
-      body,
+      local,
       datasetContentType(local),
     );
     datasetUri = uploaded.uri;
@@ -213,9 +212,9 @@ export async function createSchedule(
   const spec = await readFile(specFile, 'utf8');
   let datasetUri = o.data;
   if (!datasetUri.startsWith('s3://')) {
-    const uploaded = await api.upload<{ uri: string }>(
+    const uploaded = await api.uploadFile<{ uri: string }>(
       `/datasets?name=${encodeURIComponent(path.basename(o.data))}`,
-      await readFile(o.data),
+      o.data,
       datasetContentType(o.data),
     );
     datasetUri = uploaded.uri;

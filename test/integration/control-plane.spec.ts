@@ -1,7 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import request from 'supertest';
+import { ApiClient } from '../../apps/cli/api-client';
+import { parseS3Uri } from '../../activities/common';
 import { sha256 } from '../../libs/common/hash';
 import { startControlPlane } from '../support/control-plane';
 import { type TestEnvironment, createTestEnvironment } from '../support/environment';
@@ -15,10 +19,11 @@ describe('control plane API', () => {
   let env: TestEnvironment;
   let app: INestApplication;
   let as: (who: string) => { Authorization: string };
+  let tokens: Record<string, string>;
 
   beforeAll(async () => {
     env = await createTestEnvironment('api');
-    ({ app, as } = await startControlPlane(env, { alice: 'engineer', bob: 'reviewer', svc: 'service' }));
+    ({ app, as, tokens } = await startControlPlane(env, { alice: 'engineer', bob: 'reviewer', svc: 'service' }));
   });
   afterAll(async () => {
     await app?.close();
@@ -171,4 +176,22 @@ describe('control plane API', () => {
     expect(terminated[0].status).toBe('terminated');
     expect(await listed('running')()).toEqual([]);
   }, 90_000);
+
+  it('takes a CLI upload streamed from disk, stored under the sha256 of its bytes', async () => {
+    const server = app.getHttpServer() as Server;
+    if (!server.listening) await app.listen(0, '127.0.0.1');
+    const { port } = server.address() as AddressInfo;
+    const cli = new ApiClient(`http://127.0.0.1:${port}`, tokens.alice);
+    const uploaded = await cli.uploadFile<{ uri: string; sha256: string }>(
+      '/datasets?name=shoppers.csv',
+      SHOPPERS,
+      'text/csv',
+    );
+    expect(uploaded.sha256).toBe(sha256(await readFile(SHOPPERS)));
+    const { key } = parseS3Uri(uploaded.uri);
+    expect(sha256(await env.data.get(key))).toBe(uploaded.sha256);
+    await expect(cli.uploadFile('/datasets?name=none.csv', '/nonexistent/none.csv', 'text/csv')).rejects.toThrow(
+      /ENOENT.*none\.csv/,
+    );
+  });
 });
