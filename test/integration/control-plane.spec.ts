@@ -159,8 +159,9 @@ describe('control plane API', () => {
     const launched = await http
       .post('/runs')
       .set(as('alice'))
-      .send({ spec, datasetUri: 's3://mlops-data/incoming/never-read.csv' })
+      .send({ spec, datasetUri: 's3://mlops-data/incoming/never-read.csv', rerun: true })
       .expect(201);
+    // rerun: a workflow id of its own, never one left by an earlier test run in a shared namespace.
     const id = launched.body.workflowId as string;
     const listed = (status: string) => async () =>
       (
