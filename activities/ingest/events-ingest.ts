@@ -4,18 +4,18 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { InvalidArgumentError } from '../../libs/common/errors';
-import { canonicalJson, sha256 } from '../../libs/common/hash';
+
 import type { BehaviourSpec } from '../../libs/spec/behaviour-spec';
 import type { PipelineSpec } from '../../libs/spec/pipeline-spec';
 import { duckdbEventLog } from '../../libs/tabular/behaviour/duckdb-engine';
 import { type EventLogOptions, type EventLogResult, readEventLog } from '../../libs/tabular/behaviour/read-events';
 import { piiHash } from '../../libs/tabular/pii';
 import { isParquet, spoolToFile } from '../../libs/tabular/spool';
-import { STORED_TABLE_EXTENSION, storedTableChunks } from '../../libs/tabular/stored-table-codec';
+import { storedTableChunks } from '../../libs/tabular/stored-table-codec';
 import type { DatasetSnapshot } from '../../workflows/contracts';
 import { type ActivityDeps, parseS3Uri } from '../common';
 import { IngestHeartbeat } from './ingest-heartbeat';
-import { keepSource, putStreamIfAbsent, writeQuarantine } from './snapshot-writes';
+import { keepSource, putStreamIfAbsent, snapshotTableKey, writeQuarantine } from './snapshot-writes';
 
 /**
  * The engine for a CSV event log under `engine: auto`, chosen by measurement (bench/README.md,
@@ -68,7 +68,7 @@ export async function ingestEventLog(
   const digest = result.sha256;
   // The raw bytes are kept as the snapshot's source only when they hold no personal data.
   await beat.during('storing', () => keepSource(deps, { bucket, key, sha256: digest }, spec.data.columns));
-  const tableKey = `datasets/${digest}/tables/${sha256(canonicalJson([spec.data.columns, b])).slice(0, 16)}${STORED_TABLE_EXTENSION}`;
+  const tableKey = snapshotTableKey(digest, spec, deps.piiKey);
   if (!(await deps.data.stat(tableKey))) {
     const { byteLength, chunks } = storedTableChunks(result.table);
     await beat.during('storing', () =>

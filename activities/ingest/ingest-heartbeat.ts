@@ -30,13 +30,20 @@ export class IngestHeartbeat {
     if (now - this.last >= this.everyMs) this.beat(now);
   }
 
-  /** Heartbeats every `everyMs` until `work` settles, in the given phase. */
+  /**
+   * Heartbeats every `everyMs` until `work` settles, in the given phase. A cancellation that arrives before or
+   * during `work` ends the call with the cancellation once `work` settles (work that cannot be interrupted,
+   * such as an upload, still finishes; the ingest does not go on to its next step).
+   */
   async during<T>(phase: IngestProgress['phase'], work: () => Promise<T>): Promise<T> {
+    this.signal?.throwIfAborted();
     this.details = { ...this.details, phase };
     this.beat(Date.now());
     const timer = setInterval(() => this.beat(Date.now()), this.everyMs);
     try {
-      return await work();
+      const result = await work();
+      this.signal?.throwIfAborted();
+      return result;
     } finally {
       clearInterval(timer);
     }

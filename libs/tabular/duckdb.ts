@@ -24,13 +24,22 @@ export async function withDuckDb<T>(
   if (settings.threads) config.threads = String(settings.threads);
   if (settings.tempDirectory) config.temp_directory = settings.tempDirectory;
   const instance = await DuckDBInstance.create(':memory:', config);
-  const db = await instance.connect();
+  let db: DuckDBConnection;
+  try {
+    db = await instance.connect();
+  } catch (err) {
+    instance.closeSync();
+    throw err;
+  }
   const { signal } = settings;
   const interrupt = () => db.interrupt();
   signal?.addEventListener('abort', interrupt, { once: true });
   try {
     signal?.throwIfAborted();
-    return await fn(db);
+    const result = await fn(db);
+    // DuckDB forgets an interrupt when the next query starts: an abort between queries ends the call here.
+    signal?.throwIfAborted();
+    return result;
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
     if (err instanceof DataValidationError) throw err;

@@ -21,11 +21,17 @@ export async function readParquetTable(
   settings: DuckDbOptions = {},
 ): Promise<TableResult> {
   return withDuckDb({ memoryLimit: '512MB', ...settings }, { file, format: 'parquet' }, (db) =>
-    read(db, path, file, o),
+    read(db, path, file, o, settings.signal),
   );
 }
 
-async function read(db: DuckDBConnection, path: string, file: string, o: TableOptions): Promise<TableResult> {
+async function read(
+  db: DuckDBConnection,
+  path: string,
+  file: string,
+  o: TableOptions,
+  signal?: AbortSignal,
+): Promise<TableResult> {
   const source = `read_parquet(${str(path)})`;
   // DESCRIBE gives the name and type of each column as text.
   const described = (await db.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRowObjectsJS() as {
@@ -39,6 +45,8 @@ async function read(db: DuckDBConnection, path: string, file: string, o: TableOp
   const result = await db.stream(`SELECT ${select.join(', ')} FROM ${source}`);
   let line = 2;
   for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    // An interrupt DuckDB missed (it arrived before this query started) still stops the read here.
+    signal?.throwIfAborted();
     const columns = chunk.getColumns() as (string | null)[][];
     for (let r = 0; r < chunk.rowCount; r++)
       table.record(

@@ -29,6 +29,9 @@ export function scrubColumns(
 
 /** The same rules for a raw row (quarantine objects keep failing rows, never their PII). */
 export function scrubRow(header: string[], values: string[], specs: ColumnSpec[], key: string | undefined): string[] {
+  // Fields that do not line up with the header (an unquoted delimiter) cannot be scrubbed by position:
+  // when the spec has PII, none of them is kept.
+  if (values.length !== header.length && hasPii(specs)) return header.map(() => '');
   return values.map((v, i) => {
     const spec = specs.find((c) => c.name === header[i]);
     if (spec?.pii === 'drop') return '';

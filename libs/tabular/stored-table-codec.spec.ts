@@ -63,6 +63,22 @@ describe('stored table codec', () => {
     );
   });
 
+  it('keeps the Int32 bounds in an integer column and widens past them; keeps a column named __proto__', () => {
+    const t: StoredTable = {
+      columns: {
+        edge: [2 ** 31 - 1, -(2 ** 31), 0],
+        wide: [2 ** 31, -(2 ** 31) - 1, 1],
+        ['__proto__']: [1, 2, 3],
+      },
+      rowCount: 3,
+    };
+    const back = decodeStoredTable(storedTableBytes(t), KEY);
+    expect(back.columns.edge).toEqual([2 ** 31 - 1, -(2 ** 31), 0]);
+    expect(back.columns.wide).toEqual([2 ** 31, -(2 ** 31) - 1, 1]);
+    expect(Object.keys(back.columns)).toEqual(['edge', 'wide', '__proto__']);
+    expect(Object.getOwnPropertyDescriptor(back.columns, '__proto__')?.value).toEqual([1, 2, 3]);
+  });
+
   it('round-trips an empty table and a table of zero rows', () => {
     const empty: StoredTable = { columns: {}, rowCount: 0 };
     expect(decodeStoredTable(storedTableBytes(empty), KEY)).toEqual(empty);

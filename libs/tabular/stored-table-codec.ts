@@ -209,7 +209,8 @@ function decodeBinary(raw: Buffer, fail: (why: string) => never): StoredTable {
     } else fail(`column "${c.name}" has unknown kind ${String(c.kind)}`);
     if (!Array.isArray(cells) || cells.length !== h.rowCount)
       fail(`column "${c.name}" has ${cells.length} cells for ${h.rowCount} rows`);
-    columns[c.name] = cells;
+    // defineProperty, not assignment: a column named `__proto__` must stay a column.
+    Object.defineProperty(columns, c.name, { value: cells, enumerable: true, writable: true, configurable: true });
   }
   const table: StoredTable = { columns, rowCount: h.rowCount };
   if (h.sequences.length > 0) {

@@ -112,10 +112,13 @@ export async function controlledRead<T>(
   read: (bytes: AsyncIterable<Buffer>, progress: (rows: number) => void) => Promise<T>,
 ): Promise<T> {
   const { signal, onProgress } = control;
-  signal?.throwIfAborted();
   const stop = () => {
     if (source instanceof Readable) source.destroy(signal?.reason as Error);
   };
+  if (signal?.aborted) {
+    stop();
+    throw signal.reason;
+  }
   signal?.addEventListener('abort', stop, { once: true });
   let bytesRead = 0;
   async function* counted() {

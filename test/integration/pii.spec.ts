@@ -2,7 +2,10 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../activities';
 import { parseS3Uri } from '../../activities/common';
+import { createActivityDeps } from '../../apps/worker/worker.factory';
 import { validateSpec } from '../../libs/spec/pipeline-spec';
 import { MinioObjectStore, createMinioClient } from '../../libs/storage/minio-object-store';
 import { uploadDatasetFile } from '../../libs/storage/upload-dataset';
@@ -98,4 +101,31 @@ describe('PII columns', () => {
     expect(hashedSeen).toBe(true);
     expect(await env.data.stat(parseS3Uri(upload.uri).key)).toBeNull(); // the raw upload is gone
   }, 180_000);
+
+  it('deletes a transient upload of PII data that the ingest refuses for good (it would never be scrubbed)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'mlops-pii-'));
+    const file = path.join(dir, 'refused.csv');
+    await writeFile(file, 'email,visits\nrefused.person@example.com,-1\n');
+    const spec = validateSpec({
+      apiVersion: 'mlops.dev/v1',
+      kind: 'TrainingPipeline',
+      model: { name: 'pii-refused', task: 'regression' },
+      data: {
+        target: { column: 'visits' },
+        columns: [
+          { name: 'email', type: 'string', pii: 'hash' },
+          { name: 'visits', type: 'integer', min: 0 },
+        ],
+      },
+      features: [{ column: 'email', transform: 'one-hot' }],
+    });
+    const upload = await uploadDatasetFile(env.data, file, { transient: true });
+    const { key } = parseS3Uri(upload.uri);
+    expect(await env.data.stat(key)).toBeTruthy();
+    const activities = createActivities(await createActivityDeps(env.config));
+    const input = { run: { workflowId: 'wf-pii-refused', runId: 'r1' }, spec, datasetUri: upload.uri };
+    const ingest = new MockActivityEnvironment().run((i: typeof input) => activities.ingestDataset(i), input);
+    await expect(ingest).rejects.toThrow(/source\.csv, row 2, column "visits": expected a value ≥ 0/);
+    expect(await env.data.stat(key)).toBeNull();
+  });
 });

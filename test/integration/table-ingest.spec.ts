@@ -4,6 +4,8 @@ import { type ActivityDeps, getStoredTable } from '../../activities/common';
 import { validateSpec } from '../../libs/spec/pipeline-spec';
 import type { MinioObjectStore } from '../../libs/storage/minio-object-store';
 import type { DatasetSnapshot } from '../../workflows/contracts';
+import { SourceChangedError, keepSource } from '../../activities/ingest/snapshot-writes';
+import { sha256 } from '../../libs/common/hash';
 import { type TestEnvironment, createTestEnvironment } from '../support/environment';
 import { bucketContents, incomingBucket, ingestFile, parquetOf } from '../support/ingest';
 
@@ -126,6 +128,32 @@ describe('plain-table ingest from CSV, CSV.gz and Parquet', () => {
         type: 'INVALID_DATA',
       });
       expect(await bucketContents(env)).toEqual(before);
+    },
+    60_000,
+  );
+
+  it.each([
+    ['a small object (one PUT)', 4_000],
+    ['a multipart-sized object', 70 * 1024 * 1024],
+  ])(
+    'keeps no source whose bytes are not those ingested (the object changed in between): %s',
+    async (_, size) => {
+      const bytes = Buffer.alloc(size, 'a');
+      await incoming.put('changed.csv', bytes);
+      const claimed = sha256(Buffer.from('the content the ingest had read'));
+      const before = await bucketContents(env);
+      const keeping = keepSource(
+        deps,
+        { bucket: incoming.bucket, key: 'changed.csv', sha256: claimed },
+        spec.data.columns,
+      );
+      await expect(keeping).rejects.toBeInstanceOf(SourceChangedError);
+      await expect(keeping).rejects.toThrow(/changed while it was ingested/);
+      expect(await env.data.stat(`datasets/${claimed}/source.csv`)).toBeNull();
+      expect(await bucketContents(env)).toEqual(before);
+      // The same copy with the right hash is kept.
+      await keepSource(deps, { bucket: incoming.bucket, key: 'changed.csv', sha256: sha256(bytes) }, spec.data.columns);
+      expect((await env.data.stat(`datasets/${sha256(bytes)}/source.csv`))?.size).toBe(size);
     },
     60_000,
   );

@@ -192,7 +192,7 @@ const TEMPORAL_CLOSED: Record<string, string> = {
  */
 function addStatus(status: string | undefined, add: (attr: string, value?: string) => void, clauses: string[]) {
   if (status === undefined) return;
-  if (TEMPORAL_CLOSED[status]) {
+  if (Object.hasOwn(TEMPORAL_CLOSED, status)) {
     clauses.push(`ExecutionStatus = '${TEMPORAL_CLOSED[status]}'`);
     return;
   }
