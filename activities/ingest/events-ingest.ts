@@ -117,7 +117,10 @@ async function viaDuckDb(
   o: EventLogOptions,
   beat: IngestHeartbeat,
 ): Promise<EventLogResult> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'mlops-events-'));
+  const dir = await mkdtemp(path.join(tmpdir(), 'mlops-events-')).catch((err: unknown) => {
+    stream.destroy(); // no temp dir (disk full?): the object's stream is not read, so close it
+    throw err;
+  });
   try {
     const { signal } = beat;
     const onBytes = (bytesRead: number) => beat.progress({ phase: 'spooling', bytesRead });

@@ -112,7 +112,10 @@ async function readParquetObject(
   o: PipelineSpec['data'],
   beat: IngestHeartbeat,
 ): Promise<TableResult & { sha256: string }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'mlops-table-'));
+  const dir = await mkdtemp(path.join(tmpdir(), 'mlops-table-')).catch((err: unknown) => {
+    stream.destroy(); // no temp dir (disk full?): the object's stream is not read, so close it
+    throw err;
+  });
   try {
     const { signal } = beat;
     const onBytes = (bytesRead: number) => beat.progress({ phase: 'spooling', bytesRead });

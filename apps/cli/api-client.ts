@@ -80,6 +80,7 @@ export class ApiClient {
         ...(body instanceof Readable ? { duplex: 'half' } : {}),
       } as RequestInit);
     } catch (err) {
+      if (body instanceof Readable) body.destroy();
       const cause = (err as Error).cause as Error | undefined;
       throw new ApiError(
         0,

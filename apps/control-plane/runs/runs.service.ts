@@ -193,7 +193,9 @@ const TEMPORAL_CLOSED: Record<string, string> = {
 function addStatus(status: string | undefined, add: (attr: string, value?: string) => void, clauses: string[]) {
   if (status === undefined) return;
   if (Object.hasOwn(TEMPORAL_CLOSED, status)) {
-    clauses.push(`ExecutionStatus = '${TEMPORAL_CLOSED[status]}'`);
+    // Shown so only when the run's own last status was a live one (a run ended after writing `promoted` shows that).
+    const live = [...LIVE_STATUSES].map((s) => `'${s}'`).join(', ');
+    clauses.push(`ExecutionStatus = '${TEMPORAL_CLOSED[status]}'`, `MlopsStatus IN (${live})`);
     return;
   }
   add('MlopsStatus', status);
