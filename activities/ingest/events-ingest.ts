@@ -1,20 +1,17 @@
 import { log } from '@temporalio/activity';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { InvalidArgumentError } from '../../libs/common/errors';
-
 import type { BehaviourSpec } from '../../libs/spec/behaviour-spec';
 import type { PipelineSpec } from '../../libs/spec/pipeline-spec';
 import { duckdbEventLog } from '../../libs/tabular/behaviour/duckdb-engine';
 import { type EventLogOptions, type EventLogResult, readEventLog } from '../../libs/tabular/behaviour/read-events';
 import { piiHash } from '../../libs/tabular/pii';
-import { isParquet, spoolToFile } from '../../libs/tabular/spool';
+import { isParquet } from '../../libs/tabular/spool';
 import { storedTableChunks } from '../../libs/tabular/stored-table-codec';
 import type { DatasetSnapshot } from '../../workflows/contracts';
 import { type ActivityDeps, parseS3Uri } from '../common';
 import { IngestHeartbeat } from './ingest-heartbeat';
+import { readSpooled } from './spooled-object';
 import { keepSource, putStreamIfAbsent, snapshotTableKey, writeQuarantine } from './snapshot-writes';
 
 /**
@@ -59,7 +56,9 @@ export async function ingestEventLog(
   const result =
     engine === 'typescript'
       ? await readWithHeartbeat(await store.getStream(key), file, options, beat)
-      : await viaDuckDb(await store.getStream(key), file, options, beat);
+      : await readSpooled(await store.getStream(key), file, beat, (local, settings) =>
+          duckdbEventLog(local, file, { ...options, format: isParquet(file) ? 'parquet' : 'csv' }, settings),
+        );
 
   const entityPii = spec.data.columns.find((c) => c.name === b.entity)?.pii;
   if (entityPii === 'hash') {
@@ -108,31 +107,6 @@ export function readWithHeartbeat(
     signal: beat.signal,
     onProgress: (p) => beat.progress({ phase: 'reading', ...p }),
   });
-}
-
-/** DuckDB reads local files only: the object is spooled to a temporary directory, removed afterwards. */
-async function viaDuckDb(
-  stream: Readable,
-  file: string,
-  o: EventLogOptions,
-  beat: IngestHeartbeat,
-): Promise<EventLogResult> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'mlops-events-')).catch((err: unknown) => {
-    stream.destroy(); // no temp dir (disk full?): the object's stream is not read, so close it
-    throw err;
-  });
-  try {
-    const { signal } = beat;
-    const onBytes = (bytesRead: number) => beat.progress({ phase: 'spooling', bytesRead });
-    const { local, sha256: digest } = await spoolToFile(stream, dir, file, { onBytes, signal });
-    const format = isParquet(file) ? 'parquet' : 'csv';
-    const result = await beat.during('duckdb', () =>
-      duckdbEventLog(local, file, { ...o, format }, { tempDirectory: dir, signal }),
-    );
-    return { sha256: digest, ...result };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 function requireKey(key: string | undefined): string {

@@ -1,22 +1,18 @@
 import { log } from '@temporalio/activity';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import type { Readable } from 'node:stream';
 import { MlopsError, NON_RETRYABLE_CODES } from '../../libs/common/errors';
-
 import type { PipelineSpec } from '../../libs/spec/pipeline-spec';
 import { aggregateTransactions } from '../../libs/tabular/aggregate';
 import { readParquetTable } from '../../libs/tabular/parquet-table';
 import { hasPii, scrubColumns } from '../../libs/tabular/pii';
-import { type TableResult, readTable } from '../../libs/tabular/read-table';
+import { readTable } from '../../libs/tabular/read-table';
 import type { StoredTable } from '../../libs/tabular/sequence-table';
 import { storedTableBytes } from '../../libs/tabular/stored-table-codec';
-import { isParquet, spoolToFile } from '../../libs/tabular/spool';
+import { isParquet } from '../../libs/tabular/spool';
 import type { DatasetSnapshot } from '../../workflows/contracts';
 import { type ActivityDeps, parseS3Uri } from '../common';
 import { ingestEventLog } from './events-ingest';
 import { IngestHeartbeat } from './ingest-heartbeat';
+import { readSpooled } from './spooled-object';
 import { keepSource, putStreamIfAbsent, snapshotTableKey, writeQuarantine } from './snapshot-writes';
 
 export interface IngestInput {
@@ -71,7 +67,7 @@ async function ingestTable(deps: ActivityDeps, { run, spec, datasetUri }: Ingest
   const beat = new IngestHeartbeat();
   const stream = await deps.bucket(bucket).getStream(key);
   const table = isParquet(file)
-    ? await readParquetObject(stream, file, spec.data, beat)
+    ? await readSpooled(stream, file, beat, (local, settings) => readParquetTable(local, file, spec.data, settings))
     : await readTable(stream, file, spec.data, {
         signal: beat.signal,
         onProgress: (p) => beat.progress({ phase: 'reading', ...p }),
@@ -103,26 +99,4 @@ async function ingestTable(deps: ActivityDeps, { run, spec, datasetUri }: Ingest
     quarantineKey,
     columns: table.header,
   };
-}
-
-/** A Parquet object spooled to a temporary directory (hashed on the way), read by DuckDB, the directory removed. */
-async function readParquetObject(
-  stream: Readable,
-  file: string,
-  o: PipelineSpec['data'],
-  beat: IngestHeartbeat,
-): Promise<TableResult & { sha256: string }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'mlops-table-')).catch((err: unknown) => {
-    stream.destroy(); // no temp dir (disk full?): the object's stream is not read, so close it
-    throw err;
-  });
-  try {
-    const { signal } = beat;
-    const onBytes = (bytesRead: number) => beat.progress({ phase: 'spooling', bytesRead });
-    const { local, sha256: digest } = await spoolToFile(stream, dir, file, { onBytes, signal });
-    const table = await beat.during('duckdb', () => readParquetTable(local, file, o, { tempDirectory: dir, signal }));
-    return { sha256: digest, ...table };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
